@@ -1,0 +1,73 @@
+"""Shared helpers of the benchmark scripts: data loading, timing, result files."""
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist.npz"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parser(description):
+    """An argument parser with the options every benchmark takes."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--data", default=os.environ.get("SKAE_MNIST", str(DEFAULT_MNIST)),
+                   help="path to mnist.npz (X_train, y_train, X_test, y_test as uint8); "
+                        "default $SKAE_MNIST or ../shared/data/mnist.npz")
+    p.add_argument("--quick", action="store_true", help="a small subset, under a minute")
+    p.add_argument("--device", default="cpu", help="device for skae (cpu, cuda, auto)")
+    return p
+
+
+def load_mnist(path, n_train=None, n_test=None):
+    """MNIST pixels scaled to [0, 1] as float32; never downloads."""
+    if not Path(path).exists():
+        raise SystemExit(f"MNIST not found at {path}; pass --data PATH (nothing is downloaded).")
+    with np.load(path) as d:
+        X_train = d["X_train"][:n_train].astype(np.float32) / 255
+        X_test = d["X_test"][:n_test].astype(np.float32) / 255
+        return X_train, d["y_train"][:n_train], X_test, d["y_test"][:n_test]
+
+
+def timed(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` and the seconds it took."""
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def write_results(name, args, rows, extra=None):
+    """Write ``rows`` with the command line and machine to benchmarks/results/NAME(-quick).json."""
+    RESULTS.mkdir(exist_ok=True)
+    suffix = "-quick" if getattr(args, "quick", False) else ""
+    out = RESULTS / f"{name}{suffix}.json"
+    record = {
+        "command": "python benchmarks/" + name + ".py " + " ".join(
+            f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')} {v}"
+            for k, v in vars(args).items() if v not in (False, None) and k != "data"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
+        "rows": rows,
+        **(extra or {}),
+    }
+    out.write_text(json.dumps(record, indent=1) + "\n")
+    return out
+
+
+def print_table(rows, columns):
+    """Print ``rows`` (dicts) as an aligned text table of ``columns``."""
+    widths = [max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in rows:
+        print("  ".join(_fmt(r.get(c)).ljust(w) for c, w in zip(columns, widths, strict=True)))
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "" if v is None else str(v)

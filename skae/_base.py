@@ -1,0 +1,382 @@
+"""Shared private base of skae's autoencoders: validation, fitting, transform and scoring.
+
+A subclass supplies only :meth:`_module_kwargs` (what torch module to train);
+the base validates input, standardises it, builds the skorch net through the
+engine, trains it and records the fitted attributes.
+"""
+
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._data import (
+    as_float32_rows,
+    check_float32_range,
+    column_stats,
+    global_scale,
+    wrap_like_output,
+)
+from ._device import resolve_device
+from ._modules import ACTIVATIONS, AutoEncoder, ScaledMSELoss
+from ._training import (
+    TensorData,
+    build_net,
+    forward_in_batches,
+    initialize_net,
+    to_torch,
+    train,
+)
+
+_FLOAT_DTYPES = [np.float64, np.float32]
+
+
+def derive_seed(random_state, offset=0):
+    """A torch seed drawn from ``random_state`` (None: fresh entropy), shifted by ``offset``."""
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return (int(seed) + offset) % (2**31 - 1)
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of positive ints, or a ValueError naming it."""
+    sizes = tuple(np.ravel(hidden_layer_sizes).tolist())
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must hold positive integers, got {hidden_layer_sizes!r}."
+        )
+    return sizes
+
+
+TRAINING_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "solver": [StrOptions({"adam", "lbfgs"})],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "shuffle": ["boolean"],
+    "device": [str],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+class _NetMixin:
+    """What every skae estimator owning a trained skorch net (``net_``) shares."""
+
+    def _train_net(self, data, *, epochs, seed, incremental=False):
+        try:
+            result = train(self.net_, data, epochs=epochs, seed=seed)
+        except FloatingPointError:
+            self._forget_fit()
+            raise
+        self._record_history()
+        self._warn_on_stop(result, incremental)
+
+    def _validation_score(self, loss):
+        """The validation score (higher is better) recorded for a validation loss."""
+        return -loss
+
+    def _record_history(self):
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if len(history) else []
+        self.validation_scores_ = None
+        if self.net_.train_split is not None and len(history):
+            self.validation_scores_ = [
+                self._validation_score(float(v)) for v in history[:, "valid_loss"]
+            ]
+
+    def _warn_on_stop(self, result, incremental):
+        if result.interrupted:
+            warnings.warn(
+                f"Training was interrupted after {result.epochs} epoch(s); the estimator "
+                "keeps the weights trained so far.", UserWarning, stacklevel=3,
+            )
+        elif not (result.stopped_early or incremental or result.epochs == 0):
+            warnings.warn(
+                f"Maximum iterations ({self.max_iter}) reached and the optimization "
+                "hasn't converged yet.", ConvergenceWarning, stacklevel=3,
+            )
+
+    def _forget_fit(self):
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)
+
+    @property
+    def module_(self):
+        """The trained torch module (``encoder`` and ``decoder`` submodules)."""
+        return self.net_.module_
+
+    def to(self, device):
+        """Move the fitted model to ``device`` (as ``torch.nn.Module.to`` does) and return self.
+
+        Parameters
+        ----------
+        device : str
+            "auto", "cpu", "cuda", "cuda:N" or "mps".
+
+        Returns
+        -------
+        self : object
+            The estimator, now computing on ``device``.
+        """
+        check_is_fitted(self)
+        self.device_ = resolve_device(device)
+        self.net_.device = self.device_
+        self.net_.module_.to(self.device_)
+        return self
+
+
+class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                       BaseEstimator, metaclass=ABCMeta):
+    """Fit, transform, inverse_transform and score for an autoencoder trained by skorch."""
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        **TRAINING_CONSTRAINTS,
+        "warm_start": ["boolean"],
+    }
+
+    # PCA refuses more components than features; a denoising autoencoder need not
+    _allow_overcomplete = False
+
+    def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
+                 solver="adam", alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 max_iter=200, tol=1e-4, n_iter_no_change=10, early_stopping=False,
+                 validation_fraction=0.1, shuffle=True, device="auto", random_state=None,
+                 verbose=0, warm_start=False):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ---- the hook a subclass supplies -------------------------------------------------
+
+    @abstractmethod
+    def _module_kwargs(self, n_features, stats):
+        """Keyword arguments of :class:`~skae._modules.AutoEncoder` for this estimator."""
+
+    # ---- fitting ------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to X for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; it is standardised internally.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, epochs=self.max_iter, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch over the given rows, initialising on the first call.
+
+        The standardisation is computed from the first call's rows and kept.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The partially fitted estimator.
+        """
+        return self._fit(X, epochs=1, incremental=True)
+
+    def _fit(self, X, *, epochs, incremental):
+        first_call = not (hasattr(self, "net_") and (incremental or self.warm_start))
+        X = validate_data(self, X, reset=first_call, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        seed = derive_seed(self.random_state, 0 if first_call else self.n_iter_)
+        X32 = as_float32_rows(X)
+        if first_call:
+            stats = self._initialize(X, seed)
+            self._pretrain(X32, stats, seed)
+        data = TensorData(to_torch(X32, self.device_), device=self.device_,
+                          generator=torch.Generator().manual_seed(seed))
+        self._train_net(data, epochs=epochs, seed=seed, incremental=incremental)
+        return self
+
+    def _initialize(self, X, seed):
+        n_features = X.shape[1]
+        self.n_components_ = self._check_n_components(n_features)
+        stats = column_stats(X)
+        check_float32_range(stats)
+        self.mean_ = stats["mean"]
+        self.scale_ = global_scale(stats["var"])
+        self.device_ = resolve_device(self.device)
+        self.net_ = build_net(
+            self.get_params(), module=AutoEncoder,
+            module_kwargs=self._module_kwargs(n_features, stats),
+            criterion=ScaledMSELoss, criterion_kwargs={"scale": self.scale_},
+            device=self.device_, seed=seed,
+        )
+        initialize_net(self.net_, seed)
+        return stats
+
+    def _pretrain(self, X, stats, seed):
+        """Hook run once the module exists, before the first training; no-op by default."""
+
+    def _check_n_components(self, n_features):
+        n_components = n_features if self.n_components is None else self.n_components
+        if n_components > n_features and not self._allow_overcomplete:
+            raise ValueError(
+                f"n_components={n_components} must be at most the number of features "
+                f"({n_features}), as in PCA; DenoisingAutoEncoder allows over-complete codes."
+            )
+        return n_components
+
+    def _base_module_kwargs(self, n_features):
+        return {
+            "n_features": n_features,
+            "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
+            "n_components": self.n_components_,
+            "activation": self.activation,
+            "mean": self.mean_,
+            "scale": self.scale_,
+        }
+
+    # ---- using a fitted model -----------------------------------------------------------
+
+    def _validation_score(self, loss):
+        # a score() on the held-out rows: negative MSE in X's units
+        return -loss * self.scale_**2
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def transform(self, X):
+        """Encode X into its ``n_components`` code.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to encode, one batch at a time on the fitted device.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            The codes, in X's float dtype.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        return forward_in_batches(self.module_.encoder, X, self.device_)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Under ``set_output(transform="pandas")`` (or ``"polars"``) the result is a
+        DataFrame with the input's column names.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray or DataFrame of shape (n_samples, n_features)
+            The reconstructions, in the input's units.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=_FLOAT_DTYPES)
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform expects "
+                f"n_components={self.n_components_} code columns."
+            )
+        X_rec = forward_in_batches(self.module_.decoder, Z, self.device_)
+        container = _get_output_config("transform", self)["dense"]
+        columns = getattr(self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)])
+        return wrap_like_output(X_rec, container, columns, index=getattr(X, "index", None))
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each row (higher is better).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to reconstruct; never corrupted.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-mean((x - inverse_transform(transform(x))) ** 2)`` per row, in X's units.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        return forward_in_batches(self.module_, X, self.device_, post=_neg_row_mse)
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error (higher is better).
+
+        Lets ``GridSearchCV`` choose ``n_components`` and the like without labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to reconstruct.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples`.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _neg_row_mse(x, reconstruction):
+    return -((reconstruction - x) ** 2).mean(dim=1)

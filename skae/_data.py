@@ -1,0 +1,70 @@
+"""Pure helpers on input arrays: column statistics, range checks, output containers."""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
+
+_CHUNK_ROWS = 8192
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def column_stats(X):
+    """Per-column mean, variance, minimum and maximum (float64), without copying ``X`` whole."""
+    if sp.issparse(X):
+        mean, var = mean_variance_axis(X, axis=0)
+        lo, hi = min_max_axis(X, axis=0)
+        return {"mean": mean, "var": var, "min": lo, "max": hi}
+    n = X.shape[0]
+    total = np.zeros(X.shape[1])
+    lo, hi = np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
+    for start in range(0, n, _CHUNK_ROWS):
+        chunk = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
+        total += chunk.sum(axis=0)
+        lo, hi = np.minimum(lo, chunk.min(axis=0)), np.maximum(hi, chunk.max(axis=0))
+    mean = total / n
+    sq = np.zeros(X.shape[1])
+    with np.errstate(over="ignore"):  # values beyond float32 fail check_float32_range anyway
+        for start in range(0, n, _CHUNK_ROWS):
+            chunk = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
+            sq += ((chunk - mean) ** 2).sum(axis=0)
+    return {"mean": mean, "var": sq / n, "min": lo, "max": hi}
+
+
+def global_scale(var):
+    """One scale for all columns: the root mean variance (1 for constant data).
+
+    A single scale keeps squared error in the data's own units, so a linear
+    autoencoder minimises exactly what PCA minimises.
+    """
+    scale = float(np.sqrt(np.mean(var)))
+    return scale if np.isfinite(scale) and scale > 0 else 1.0
+
+
+def check_float32_range(stats):
+    """Raise if the data cannot be represented in float32, the training precision."""
+    largest = max(np.abs(stats["min"]).max(), np.abs(stats["max"]).max())
+    if largest > _FLOAT32_MAX:
+        raise ValueError(
+            f"X holds values as large as {largest:.3g}, beyond float32's range "
+            f"(about {_FLOAT32_MAX:.3g}) in which skae trains; rescale X first."
+        )
+
+
+def as_float32_rows(X):
+    """``X`` as C-ordered float32 (no copy when it already is), CSR kept sparse."""
+    if sp.issparse(X):
+        return X.astype(np.float32, copy=False)
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def wrap_like_output(X, container, columns, index=None):
+    """``X`` in the container ``set_output`` asked for: "default", "pandas" or "polars"."""
+    if container == "pandas":
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=list(columns), index=index)
+    if container == "polars":
+        import polars as pl
+
+        return pl.DataFrame(X, schema=list(columns), orient="row")
+    return X

@@ -1,0 +1,147 @@
+"""DenoisingAutoEncoder: an autoencoder that corrupts its input while training."""
+
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import _BaseAutoEncoder
+from ._modules import Corruption
+from .noise import NOISES, check_noise_ratio
+
+
+class DenoisingAutoEncoder(_BaseAutoEncoder):
+    """Denoising autoencoder: corrupt the input while training, reconstruct it clean.
+
+    It is an :class:`AutoEncoderTransformer` that differs only in training: every
+    batch of every epoch is corrupted afresh (from the estimator's own seeded random
+    state) before encoding, and the loss compares the reconstruction with the clean
+    batch. ``transform``, ``inverse_transform``, ``score`` and ``score_samples`` never
+    corrupt. Because the network cannot simply copy its input, codes wider than the
+    input (over-complete, like an RBM's hidden layer) are allowed.
+
+    Choose ``noise_ratio`` by the score of what uses the codes (a downstream
+    classifier in a pipeline): scored by clean reconstruction alone, no noise wins.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Width of the code; may exceed ``n_features``. None keeps ``n_features``.
+    noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
+        "masking" sets a random fraction ``noise_ratio`` of the entries to zero in the
+        input's own units; "gaussian" adds noise of standard deviation ``noise_ratio``
+        times each feature's; "salt_and_pepper" sets a fraction ``noise_ratio`` of the
+        entries to their feature's minimum or maximum, by a fair coin.
+    noise_ratio : float, default=0.25
+        Strength of the corruption: in [0, 1) for masking and salt-and-pepper, at
+        least 0 for gaussian. 0 trains exactly like :class:`AutoEncoderTransformer`.
+    hidden_layer_sizes : array-like of int, default=(256,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
+        Activation of the hidden layers.
+    solver : {"adam", "lbfgs"}, default="adam"
+        Optimiser, as in :class:`AutoEncoderTransformer`.
+    alpha : float, default=1e-4
+        L2 penalty on the weights.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; "auto" is ``min(200, n_samples)``.
+    learning_rate : float, default=1e-3
+        Adam's step size.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Loss improvement below which an epoch counts as no improvement.
+    n_iter_no_change : int, default=10
+        Stop after this many epochs without an improvement of ``tol``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop on their (corrupted)
+        loss, keeping the best weights.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out when ``early_stopping=True``.
+    shuffle : bool, default=True
+        Shuffle the rows every epoch.
+    device : str, default="auto"
+        "auto", "cpu", "cuda", "cuda:N" or "mps".
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and corruption through local generators.
+    verbose : int, default=0
+        0 prints nothing; 1 or more prints a line per epoch and a progress bar.
+    warm_start : bool, default=False
+        Continue training the fitted model on the next call to ``fit``.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Width of the code.
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean subtracted from the input.
+    scale_ : float
+        Global scale the centred input is divided by.
+    n_iter_ : int
+        Number of epochs trained.
+    loss_curve_ : list of float
+        Training loss (on corrupted input) of each epoch.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the negative held-out loss in X's units per epoch.
+    net_ : skorch.NeuralNet
+        The skorch net that trained the model.
+    module_ : torch.nn.Module
+        The trained module; ``module_.corruption`` acts in training mode only.
+    device_ : torch.device
+        Device the model lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    AutoEncoderTransformer : The same model without corruption.
+    StackedAutoEncoder : Stacks denoising layers greedily.
+    sklearn.neural_network.BernoulliRBM : The feature learner this competes with.
+
+    References
+    ----------
+    P. Vincent, H. Larochelle, Y. Bengio and P.-A. Manzagol, "Extracting and composing
+    robust features with denoising autoencoders", ICML 2008.
+
+    P. Vincent, H. Larochelle, I. Lajoie, Y. Bengio and P.-A. Manzagol, "Stacked
+    denoising autoencoders: learning useful representations in a deep network with a
+    local denoising criterion", JMLR 11, 2010.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import DenoisingAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> dae = DenoisingAutoEncoder(100, noise_ratio=0.25, max_iter=3, random_state=0)
+    >>> dae.fit_transform(X).shape
+    (1797, 100)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoEncoder._parameter_constraints,
+        "noise": [StrOptions(set(NOISES))],
+        "noise_ratio": [Interval(Real, 0, None, closed="left")],
+    }
+    _allow_overcomplete = True
+
+    def __init__(self, n_components=None, *, noise="masking", noise_ratio=0.25,
+                 hidden_layer_sizes=(256,), activation="relu", solver="adam", alpha=1e-4,
+                 batch_size="auto", learning_rate=1e-3, max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, device="auto", random_state=None, verbose=0, warm_start=False):
+        super().__init__(
+            n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            shuffle=shuffle, device=device, random_state=random_state, verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.noise = noise
+        self.noise_ratio = noise_ratio
+
+    def _module_kwargs(self, n_features, stats):
+        check_noise_ratio(self.noise, self.noise_ratio, type(self).__name__)
+        corruption = Corruption.from_stats(self.noise, self.noise_ratio, stats)
+        return {**self._base_module_kwargs(n_features), "corruption": corruption}

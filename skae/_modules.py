@@ -1,0 +1,140 @@
+"""Small torch modules: MLP stacks, standardisation, the autoencoder and its loss."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from .noise import NOISES
+
+ACTIVATIONS = {
+    "identity": nn.Identity,
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "logistic": nn.Sigmoid,
+}
+
+
+def mlp(sizes, activation):
+    """Linear layers through ``sizes`` with ``activation`` between them, none after the last."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        if i > 0:
+            layers.append(ACTIVATIONS[activation]())
+        layers.append(nn.Linear(n_in, n_out))
+    return layers
+
+
+class Standardize(nn.Module):
+    """``(x - mean) / scale`` with fixed buffers; ``inverse=True`` undoes it."""
+
+    def __init__(self, mean, scale, inverse=False):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.inverse = inverse
+
+    def forward(self, x):
+        if self.inverse:
+            return torch.addcmul(self.mean, x, self.scale)
+        return (x - self.mean) / self.scale
+
+
+class AutoEncoder(nn.Module):
+    """Encoder and mirrored decoder around a linear code, in the data's own units.
+
+    ``corruption`` (a module acting only in training mode, like ``nn.Dropout``)
+    is applied to the input before encoding; the target stays the clean input.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
+                 mean, scale, corruption=None):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes, n_components]
+        self.corruption = corruption if corruption is not None else nn.Identity()
+        self.encoder = nn.Sequential(Standardize(mean, scale), *mlp(sizes, activation))
+        self.decoder = nn.Sequential(
+            *mlp(sizes[::-1], activation), Standardize(mean, scale, inverse=True)
+        )
+
+    def forward(self, x):  # (batch, n_features) -> (batch, n_features)
+        return self.decoder(self.encoder(self.corruption(x)))
+
+
+class ScaledMSELoss(nn.Module):
+    """Mean squared error divided by ``scale ** 2``: the MSE of standardised data."""
+
+    def __init__(self, scale):
+        super().__init__()
+        self.inv_scale2 = 1.0 / float(scale) ** 2
+
+    def forward(self, y_pred, y_true):
+        return nn.functional.mse_loss(y_pred, y_true) * self.inv_scale2
+
+
+class Corruption(nn.Module):
+    """Corrupt the input with a noise from :data:`skae.noise.NOISES`, in training mode only.
+
+    Like ``nn.Dropout``: in ``eval()`` mode (transform, scoring) it is the identity.
+    """
+
+    def __init__(self, noise, ratio, std, low, high):
+        super().__init__()
+        self.noise, self.ratio = noise, float(ratio)
+        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32))
+        self.register_buffer("min", torch.as_tensor(low, dtype=torch.float32))
+        self.register_buffer("max", torch.as_tensor(high, dtype=torch.float32))
+
+    @classmethod
+    def from_stats(cls, noise, ratio, stats):
+        """A corruption layer from training column statistics (see ``column_stats``)."""
+        return cls(noise, ratio, std=np.sqrt(stats["var"]), low=stats["min"], high=stats["max"])
+
+    def forward(self, x):
+        if not self.training or self.ratio == 0:
+            return x
+        stats = {"std": self.std, "min": self.min, "max": self.max}
+        return NOISES[self.noise](x, self.ratio, stats)
+
+
+def linears(sequential):
+    """The ``nn.Linear`` layers of a Sequential, in order."""
+    return [m for m in sequential if isinstance(m, nn.Linear)]
+
+
+class LayerAutoEncoder(nn.Module):
+    """One layer of a greedily pre-trained stack: ``x -> act(W x + b) -> act(W' h + b')``.
+
+    ``code_activation`` and ``output_activation`` say whether the code and the
+    reconstruction pass through ``activation`` (they do where the layer's output and
+    input are hidden layers of the whole network). The first layer standardises its
+    input with ``mean`` and ``scale``; later layers pass 0 and 1.
+    """
+
+    def __init__(self, n_in, n_out, activation, code_activation, output_activation,
+                 mean, scale, corruption=None):
+        super().__init__()
+        code_act = [ACTIVATIONS[activation]()] if code_activation else []
+        out_act = [ACTIVATIONS[activation]()] if output_activation else []
+        self.corruption = corruption if corruption is not None else nn.Identity()
+        self.encoder = nn.Sequential(Standardize(mean, scale), nn.Linear(n_in, n_out), *code_act)
+        self.decoder = nn.Sequential(nn.Linear(n_out, n_in), *out_act,
+                                     Standardize(mean, scale, inverse=True))
+
+    def forward(self, x):  # (batch, n_in) -> (batch, n_in)
+        return self.decoder(self.encoder(self.corruption(x)))
+
+
+class Network(nn.Module):
+    """A feed-forward network for supervised fine-tuning: standardise, hidden layers, output."""
+
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation, mean, scale):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes]
+        hidden = [layer for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+                  for layer in (nn.Linear(n_in, n_out), ACTIVATIONS[activation]())]
+        self.hidden = nn.Sequential(Standardize(mean, scale), *hidden)
+        self.output = nn.Linear(sizes[-1], n_outputs)
+
+    def forward(self, x):  # (batch, n_features) -> (batch, n_outputs)
+        return self.output(self.hidden(x))

@@ -1,0 +1,69 @@
+"""Greedy layer-wise pre-training (Bengio et al. 2007; Hinton & Salakhutdinov 2006).
+
+Layer k is a (denoising) autoencoder of the clean codes of layer k-1; its trained
+encoder and decoder weights then initialise the deep network.
+"""
+
+import numpy as np
+import torch
+
+from ._data import column_stats
+from ._modules import Corruption, LayerAutoEncoder, ScaledMSELoss, linears
+from ._training import TensorData, build_net, forward_in_batches, to_torch, train
+
+
+def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise,
+              noise_ratio, device, seed):
+    """The skorch net that pre-trains one layer."""
+    corruption = None
+    if noise is not None:
+        corruption = Corruption.from_stats(noise, noise_ratio, stats)
+    module_kwargs = {
+        "n_in": n_in, "n_out": n_out, "activation": params["activation"],
+        "code_activation": top_activation, "output_activation": not first,
+        "mean": stats["mean"] if first else np.zeros(n_in), "scale": scale if first else 1.0,
+        "corruption": corruption,
+    }
+    layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
+    return build_net(layer_params, module=LayerAutoEncoder, module_kwargs=module_kwargs,
+                     criterion=ScaledMSELoss,
+                     criterion_kwargs={"scale": scale if first else 1.0},
+                     device=device, seed=seed)
+
+
+def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noise_ratio,
+                   device, seed):
+    """Pre-train ``sizes`` (layer widths above the input) greedily on float32 ``X``.
+
+    Returns the trained :class:`LayerAutoEncoder` modules (bottom first) and each
+    one's loss curve. ``top_activation`` says whether the top layer's code passes
+    through the activation (hidden layer of a classifier) or stays linear (a code).
+    """
+    layers, curves, H = [], [], X
+    n_in = X.shape[1]
+    for k, n_out in enumerate(sizes):
+        first, top = k == 0, k == len(sizes) - 1
+        layer_stats = stats if first else column_stats(H)
+        net = layer_net(params, n_in, n_out, first=first,
+                        top_activation=top_activation or not top, stats=layer_stats,
+                        scale=scale, noise=noise, noise_ratio=noise_ratio, device=device,
+                        seed=seed + k)
+        data = TensorData(to_torch(H, device), device=device,
+                          generator=torch.Generator().manual_seed(seed + k))
+        train(net, data, epochs=params["pretrain_max_iter"], seed=seed + k)
+        layers.append(net.module_)
+        curves.append([float(v) for v in net.history[:, "train_loss"]])
+        H, n_in = forward_in_batches(net.module_.encoder, H, device), n_out
+    return layers, curves
+
+
+def load_encoder_weights(layers, encoder_linears):
+    """Copy each pre-trained layer's encoder into the matching ``nn.Linear``."""
+    for layer, target in zip(layers, encoder_linears, strict=True):
+        target.load_state_dict(linears(layer.encoder)[0].state_dict())
+
+
+def load_decoder_weights(layers, decoder_linears):
+    """Copy each pre-trained layer's decoder into the mirrored ``nn.Linear`` (top first)."""
+    for layer, target in zip(layers[::-1], decoder_linears, strict=True):
+        target.load_state_dict(linears(layer.decoder)[0].state_dict())

@@ -1,0 +1,167 @@
+"""StackedAutoEncoder: greedy layer-wise pre-training, then fine-tuning of the unrolled stack."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import _BaseAutoEncoder, check_hidden_layer_sizes
+from ._modules import linears
+from ._pretraining import load_decoder_weights, load_encoder_weights, pretrain_stack
+from .noise import NOISES, check_noise_ratio
+
+
+class StackedAutoEncoder(_BaseAutoEncoder):
+    """Deep autoencoder pre-trained one layer at a time, then fine-tuned end to end.
+
+    Layer k of ``hidden_layer_sizes + (n_components,)`` is first trained as a shallow
+    autoencoder (a denoising one when ``noise`` is set, corrupting that layer's input)
+    of the clean codes of layer k-1, for ``pretrain_max_iter`` epochs. The layers'
+    encoders and decoders then initialise the unrolled deep autoencoder, which is
+    fine-tuned on reconstruction for ``max_iter`` epochs (0: pre-training only).
+    ``transform`` gives the top (linear) code and ``inverse_transform`` runs the
+    whole decoder.
+
+    ``partial_fit`` pre-trains on the rows of its first call, then fine-tunes one
+    epoch per call.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Width of the top code. None keeps ``n_features``.
+    hidden_layer_sizes : array-like of int, default=(256, 128)
+        Widths of the hidden layers below the code; may be empty (one layer).
+    noise : {"masking", "gaussian", "salt_and_pepper"} or None, default=None
+        Corruption used while pre-training each layer (see
+        :class:`DenoisingAutoEncoder`); None pre-trains plain autoencoders.
+    noise_ratio : float, default=0.25
+        Strength of the corruption when ``noise`` is set.
+    pretrain_max_iter : int, default=20
+        Epochs of pre-training per layer (0 skips pre-training).
+    activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
+        Activation of the hidden layers.
+    solver : {"adam", "lbfgs"}, default="adam"
+        Optimiser for pre-training and fine-tuning.
+    alpha : float, default=1e-4
+        L2 penalty on the weights.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; "auto" is ``min(200, n_samples)``.
+    learning_rate : float, default=1e-3
+        Adam's step size.
+    max_iter : int, default=200
+        Maximum number of fine-tuning epochs; 0 keeps the pre-trained stack as it is.
+    tol : float, default=1e-4
+        Loss improvement below which an epoch counts as no improvement.
+    n_iter_no_change : int, default=10
+        Stop (pre-training a layer, or fine-tuning) after this many epochs without
+        an improvement of ``tol``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows while fine-tuning and keep the
+        best weights.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out when ``early_stopping=True``.
+    shuffle : bool, default=True
+        Shuffle the rows every epoch.
+    device : str, default="auto"
+        "auto", "cpu", "cuda", "cuda:N" or "mps".
+    random_state : int, RandomState instance or None, default=None
+        Seeds every layer's initialisation, shuffling and corruption locally.
+    verbose : int, default=0
+        0 prints nothing; 1 or more prints a line per epoch.
+    warm_start : bool, default=False
+        Continue fine-tuning the fitted model on the next call to ``fit``.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Width of the top code.
+    pretrain_loss_curves_ : list of list of float
+        Pre-training loss curve of each layer, bottom first.
+    loss_curve_ : list of float
+        Fine-tuning loss of each epoch.
+    n_iter_ : int
+        Number of fine-tuning epochs.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the negative held-out MSE per fine-tuning epoch.
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean subtracted from the input.
+    scale_ : float
+        Global scale the centred input is divided by.
+    net_ : skorch.NeuralNet
+        The skorch net that fine-tuned the model.
+    module_ : torch.nn.Module
+        The unrolled deep autoencoder.
+    device_ : torch.device
+        Device the model lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    AutoEncoderTransformer : The same architecture trained from random initialisation.
+    StackedAutoEncoderClassifier : The pre-trained stack fine-tuned with labels.
+
+    References
+    ----------
+    Y. Bengio, P. Lamblin, D. Popovici and H. Larochelle, "Greedy layer-wise training
+    of deep networks", NIPS 2006.
+
+    G. E. Hinton and R. R. Salakhutdinov, "Reducing the dimensionality of data with
+    neural networks", Science 313(5786), 2006.
+
+    P. Vincent et al., "Stacked denoising autoencoders", JMLR 11, 2010.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import StackedAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> sae = StackedAutoEncoder(8, hidden_layer_sizes=(32,), pretrain_max_iter=2,
+    ...                          max_iter=2, random_state=0).fit(X)
+    >>> len(sae.pretrain_loss_curves_), sae.transform(X).shape
+    (2, (1797, 8))
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoEncoder._parameter_constraints,
+        "noise": [StrOptions(set(NOISES)), None],
+        "noise_ratio": [Interval(Real, 0, None, closed="left")],
+        "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, n_components=None, *, hidden_layer_sizes=(256, 128), noise=None,
+                 noise_ratio=0.25, pretrain_max_iter=20, activation="relu", solver="adam",
+                 alpha=1e-4, batch_size="auto", learning_rate=1e-3, max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, device="auto", random_state=None, verbose=0, warm_start=False):
+        super().__init__(
+            n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            shuffle=shuffle, device=device, random_state=random_state, verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.noise = noise
+        self.noise_ratio = noise_ratio
+        self.pretrain_max_iter = pretrain_max_iter
+
+    def _module_kwargs(self, n_features, stats):
+        if self.noise is not None:
+            check_noise_ratio(self.noise, self.noise_ratio, type(self).__name__)
+        return self._base_module_kwargs(n_features)
+
+    def _pretrain(self, X, stats, seed):
+        self.pretrain_loss_curves_ = []
+        if self.pretrain_max_iter == 0:
+            return
+        sizes = (*check_hidden_layer_sizes(self.hidden_layer_sizes), self.n_components_)
+        layers, self.pretrain_loss_curves_ = pretrain_stack(
+            X, sizes, self.get_params(), stats=stats, scale=self.scale_,
+            top_activation=False, noise=self.noise, noise_ratio=self.noise_ratio,
+            device=self.device_, seed=seed,
+        )
+        load_encoder_weights(layers, linears(self.module_.encoder))
+        load_decoder_weights(layers, linears(self.module_.decoder))

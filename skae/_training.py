@@ -1,0 +1,246 @@
+"""The training engine: a skorch net built from flat skae parameters.
+
+skorch runs the epochs, callbacks and history; skae feeds it whole-batch tensor
+slices (no per-sample ``Dataset.__getitem__`` + collation) from data placed on
+the training device once per fit.
+"""
+
+import math
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+
+from ._device import fits_on, rng_devices
+
+AUTO_BATCH_SIZE = 200
+PREDICT_BATCH_SIZE = 8192
+
+
+def to_torch(X, device):
+    """Rows of a dense array as a tensor on ``device`` (no copy when it can be avoided).
+
+    A CSR matrix stays where it is: batches are densified one at a time.
+    A dense array goes to ``device`` once when it fits there.
+    """
+    if sp.issparse(X):
+        return X
+    with warnings.catch_warnings():
+        # read-only memmaps (as joblib hands its workers) are only ever read
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        tensor = torch.from_numpy(np.ascontiguousarray(X))
+    if fits_on(device, tensor.nbytes):
+        tensor = tensor.to(device)
+    return tensor
+
+
+def take(A, idx, device):
+    """Rows ``idx`` (a slice or an index tensor) of a tensor or CSR matrix, on ``device``."""
+    if sp.issparse(A):
+        rows = idx if isinstance(idx, slice) else idx.numpy()
+        return torch.from_numpy(A[rows].toarray()).to(device)
+    return A[idx].to(device, non_blocking=True)
+
+
+class TensorData(torch.utils.data.Dataset):
+    """Training rows kept as one tensor (or CSR matrix); ``y=None`` means the target is X.
+
+    ``rows`` selects a subset without copying it (the early-stopping hold-out);
+    ``generator`` shuffles the training batches.
+    """
+
+    def __init__(self, X, y=None, *, device, rows=None, generator=None):
+        self.X, self.y, self.device = X, y, device
+        self.rows, self.generator = rows, generator
+
+    def __len__(self):
+        return self.X.shape[0] if self.rows is None else len(self.rows)
+
+    def __getitem__(self, i):
+        return self.batch(torch.tensor([i]))
+
+    def subset(self, rows):
+        rows = rows if self.rows is None else self.rows[rows]
+        return TensorData(self.X, self.y, device=self.device, rows=rows,
+                          generator=self.generator)
+
+    def batch(self, idx):
+        if self.rows is not None:
+            idx = self.rows[idx]
+        Xb = take(self.X, idx, self.device)
+        yb = Xb if self.y is None else take(self.y, idx, self.device)
+        return Xb, yb
+
+
+class BatchIterator:
+    """Whole-batch slices of a :class:`TensorData`, shuffled once per epoch."""
+
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        n, size = len(self.dataset), self.batch_size
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.dataset.generator)
+            return (self.dataset.batch(order[i:i + size]) for i in range(0, n, size))
+        return (self.dataset.batch(slice(i, i + size)) for i in range(0, n, size))
+
+
+class HoldOut:
+    """skorch ``train_split``: hold out a seeded ``fraction`` of the rows for validation."""
+
+    def __init__(self, fraction, seed):
+        self.fraction, self.seed = fraction, seed
+
+    def __call__(self, dataset, y=None):
+        n = len(dataset)
+        n_valid = max(1, round(self.fraction * n))
+        if n - n_valid < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 samples to hold out "
+                f"validation_fraction={self.fraction}; got n_samples={n}."
+            )
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
+        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+
+
+class StopOnDivergence(Callback):
+    """Raise ``FloatingPointError`` once the epoch's training loss is not finite."""
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"Training diverged: the training loss became {loss} at epoch "
+                f"{len(net.history)}. Try a smaller learning_rate (now {net.lr})."
+            )
+
+
+def optimizer_params(solver, learning_rate, alpha, device):
+    """skorch's ``optimizer`` parameters for ``solver``; ``alpha`` is an L2 penalty on weights."""
+    if solver == "lbfgs":
+        # one epoch = one full-batch L-BFGS step of up to 20 iterations
+        return {"optimizer": torch.optim.LBFGS, "lr": 1.0,
+                "optimizer__line_search_fn": "strong_wolfe"}
+    return {
+        "optimizer": torch.optim.Adam,
+        "lr": learning_rate,
+        "optimizer__weight_decay": alpha,
+        "optimizer__param_groups": [("*bias", {"weight_decay": 0.0})],
+        "optimizer__fused": device.type in ("cpu", "cuda"),
+    }
+
+
+class _Net(NeuralNet):
+    """skorch's NeuralNet plus an explicit L2 term for optimisers without weight decay."""
+
+    def __init__(self, *args, l2=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.l2 = l2
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        if self.l2 and training:
+            weights = [p for name, p in self.module_.named_parameters() if name.endswith("weight")]
+            loss = loss + 0.5 * self.l2 * sum(w.pow(2).sum() for w in weights)
+        return loss
+
+
+def resolve_batch_size(solver, batch_size):
+    """Rows per batch for skorch: -1 (skorch's "all rows") for full-batch L-BFGS."""
+    if solver == "lbfgs":
+        return -1
+    return AUTO_BATCH_SIZE if batch_size == "auto" else batch_size
+
+
+def build_net(params, *, module, module_kwargs, criterion, criterion_kwargs, device, seed):
+    """A skorch net from an estimator's flat ``params``; the only place they map to skorch."""
+    full_batch = params["solver"] == "lbfgs"
+    stopper = EarlyStopping(
+        monitor="valid_loss" if params["early_stopping"] else "train_loss",
+        patience=params["n_iter_no_change"], threshold=params["tol"],
+        threshold_mode="abs", load_best=params["early_stopping"],
+    )
+    callbacks = [("diverged", StopOnDivergence()), ("stopper", stopper)]
+    if params["verbose"] >= 1 and not full_batch:
+        callbacks.append(("progress", ProgressBar()))
+    prefixed = {f"module__{k}": v for k, v in module_kwargs.items()}
+    prefixed |= {f"criterion__{k}": v for k, v in criterion_kwargs.items()}
+    return _Net(
+        module, criterion=criterion, **prefixed,
+        **optimizer_params(params["solver"], params["learning_rate"], params["alpha"], device),
+        l2=params["alpha"] if full_batch else 0.0,
+        max_epochs=params["max_iter"],
+        batch_size=resolve_batch_size(params["solver"], params["batch_size"]),
+        iterator_train=BatchIterator, iterator_valid=BatchIterator,
+        iterator_train__shuffle=params["shuffle"] and not full_batch,
+        train_split=(HoldOut(params["validation_fraction"], seed)
+                     if params["early_stopping"] else None),
+        callbacks=callbacks, device=device, verbose=params["verbose"],
+    )
+
+
+@contextmanager
+def local_rng(seed, device):
+    """Seed torch inside ``fork_rng``: the caller's global RNG state is left as it was."""
+    with torch.random.fork_rng(devices=rng_devices(device)):
+        torch.manual_seed(seed)
+        yield
+
+
+@dataclass
+class TrainResult:
+    epochs: int
+    stopped_early: bool
+    interrupted: bool
+
+
+def initialize_net(net, seed):
+    """Build the net's module, optimiser and callbacks with torch seeded locally."""
+    with local_rng(seed, net.device):
+        net.initialize()
+    return net
+
+
+def train(net, data, *, epochs, seed):
+    """Initialise ``net`` if needed and train it ``epochs`` epochs on ``data``."""
+    before = len(net.history) if net.initialized_ else 0
+    with local_rng(seed, net.device):
+        if not net.initialized_:
+            net.initialize()
+        net.partial_fit(data, epochs=epochs)
+    net.module_.eval()
+    ran = len(net.history) - before
+    stopper = dict(net.callbacks_)["stopper"]
+    stopped = stopper.misses_ >= stopper.patience
+    return TrainResult(ran, stopped, interrupted=ran < epochs and not stopped)
+
+
+def forward_in_batches(module, X, device, post=None, batch_size=PREDICT_BATCH_SIZE):
+    """``module`` applied to the rows of ``X`` one batch at a time, as a numpy array.
+
+    float64 input is computed in float64 (the float32 weights cast once per call);
+    ``post(x_batch, out_batch)``, when given, reduces each batch before it leaves the device.
+    """
+    params = None
+    if X.dtype == np.float64:
+        params = {k: t.to(torch.float64) for k, t in module.state_dict().items()}
+    X_rows = to_torch(X, torch.device("cpu"))
+    outs = []
+    with torch.inference_mode():
+        for start in range(0, X.shape[0], batch_size):
+            xb = take(X_rows, slice(start, start + batch_size), device)
+            out = (module(xb) if params is None
+                   else torch.func.functional_call(module, params, (xb,)))
+            if post is not None:
+                out = post(xb, out)
+            outs.append(out.cpu().numpy())
+    return outs[0] if len(outs) == 1 else np.concatenate(outs)

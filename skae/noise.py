@@ -1,0 +1,118 @@
+"""Corruption functions for denoising autoencoders, and their registry.
+
+Each function takes a batch ``x`` (a tensor), a ``ratio`` and per-feature ``stats``
+(tensors ``std``, ``min`` and ``max`` of the training data) and returns a corrupted
+copy, drawing from torch's current random state (which skae seeds locally).
+
+Examples
+--------
+>>> import torch
+>>> from skae.noise import NOISES
+>>> sorted(NOISES)
+['gaussian', 'masking', 'salt_and_pepper']
+>>> x = torch.ones(2, 3)
+>>> NOISES["masking"](x, 0.0, {}).shape
+torch.Size([2, 3])
+"""
+
+import torch
+
+
+def masking(x, ratio, stats):
+    """Set a random fraction ``ratio`` of the entries to zero ("zero-masking").
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n_samples, n_features)
+        Clean batch, in the input's own units.
+    ratio : float
+        Probability that an entry is zeroed, in [0, 1).
+    stats : dict
+        Unused; present so every noise takes the same arguments.
+
+    Returns
+    -------
+    corrupted : torch.Tensor of shape (n_samples, n_features)
+
+    Examples
+    --------
+    >>> import torch
+    >>> masking(torch.ones(1, 4), 0.0, {})
+    tensor([[1., 1., 1., 1.]])
+    """
+    return x * (torch.rand_like(x) >= ratio)
+
+
+def gaussian(x, ratio, stats):
+    """Add Gaussian noise with standard deviation ``ratio`` times each feature's.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n_samples, n_features)
+        Clean batch.
+    ratio : float
+        Noise standard deviation as a multiple of each feature's, at least 0.
+    stats : dict
+        ``stats["std"]``, the per-feature standard deviation of the training data.
+
+    Returns
+    -------
+    corrupted : torch.Tensor of shape (n_samples, n_features)
+
+    Examples
+    --------
+    >>> import torch
+    >>> gaussian(torch.zeros(1, 2), 0.5, {"std": torch.zeros(2)})
+    tensor([[0., 0.]])
+    """
+    return x + ratio * stats["std"] * torch.randn_like(x)
+
+
+def salt_and_pepper(x, ratio, stats):
+    """Set a fraction ``ratio`` of the entries to their feature's minimum or maximum.
+
+    Which of the two is a fair coin per entry.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n_samples, n_features)
+        Clean batch.
+    ratio : float
+        Probability that an entry is replaced, in [0, 1).
+    stats : dict
+        ``stats["min"]`` and ``stats["max"]``, per-feature extremes seen in training.
+
+    Returns
+    -------
+    corrupted : torch.Tensor of shape (n_samples, n_features)
+
+    Examples
+    --------
+    >>> import torch
+    >>> stats = {"min": torch.zeros(3), "max": torch.ones(3)}
+    >>> salt_and_pepper(torch.full((1, 3), 0.5), 0.0, stats)
+    tensor([[0.5000, 0.5000, 0.5000]])
+    """
+    hit = torch.rand_like(x) < ratio
+    salt = torch.rand_like(x) < 0.5
+    return torch.where(hit, torch.where(salt, stats["max"], stats["min"]), x)
+
+
+NOISES = {"masking": masking, "gaussian": gaussian, "salt_and_pepper": salt_and_pepper}
+
+# noises that replace a fraction of the entries: their ratio is a probability below 1
+FRACTION_NOISES = frozenset({"masking", "salt_and_pepper"})
+
+
+def check_noise_ratio(noise, noise_ratio, owner):
+    """Raise a ValueError naming ``noise_ratio`` when it does not suit ``noise``.
+
+    Examples
+    --------
+    >>> check_noise_ratio("gaussian", 2.0, "DenoisingAutoEncoder")
+    """
+    if noise in FRACTION_NOISES and not 0 <= noise_ratio < 1:
+        raise ValueError(
+            f"The 'noise_ratio' parameter of {owner} must be in [0, 1) for "
+            f"noise={noise!r}, the fraction of entries corrupted. Got {noise_ratio!r} instead."
+        )

@@ -1,0 +1,268 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from scipy.linalg import subspace_angles
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from skae import AutoEncoderTransformer
+
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, "device": "cpu"}
+
+
+def linear_ae(k, **kwargs):
+    return AutoEncoderTransformer(k, hidden_layer_sizes=(), activation="identity",
+                                  solver="lbfgs", device="cpu", random_state=0, **kwargs)
+
+
+def test_linear_autoencoder_learns_pca_subspace(digits):
+    X, _ = digits
+    pca = PCA(8).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = linear_ae(8, max_iter=30, alpha=0.0).fit(X)
+    decoder = ae.module_.decoder[0].weight.detach().numpy()  # (64, 8)
+    angle = np.degrees(subspace_angles(decoder, pca.components_.T).max())
+    assert angle <= 2.0
+    pca_mse = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
+    assert -ae.score(X) <= 1.02 * pca_mse
+
+
+def test_hidden_layer_reconstructs_better_than_pca(digits):
+    X, _ = digits
+    X_train, X_test = X[:1400], X[1400:]
+    pca = PCA(8).fit(X_train)
+    pca_mse = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
+    ae = AutoEncoderTransformer(8, max_iter=60, random_state=0, device="cpu").fit(X_train)
+    assert -ae.score(X_test) < 0.9 * pca_mse
+
+
+def test_pipeline_grid_search_in_parallel(digits):
+    X, y = digits
+    pipe = make_pipeline(AutoEncoderTransformer(**FAST), LogisticRegression(max_iter=500))
+    search = GridSearchCV(pipe, {"autoencodertransformer__n_components": [4, 8]}, n_jobs=2, cv=2)
+    search.fit(X[:400], y[:400])
+    assert search.best_score_ > 0.5
+
+
+def test_unsupervised_grid_search_prefers_more_components(digits):
+    X, _ = digits
+    search = GridSearchCV(linear_ae(None, max_iter=10), {"n_components": [2, 16]}, cv=2)
+    search.fit(X[:600])
+    assert search.best_params_ == {"n_components": 16}
+
+
+def test_same_random_state_fits_bit_identical(small):
+    a = AutoEncoderTransformer(3, **FAST).fit(small)
+    b = AutoEncoderTransformer(3, **FAST).fit(small)
+    c = AutoEncoderTransformer(3, **{**FAST, "random_state": 1}).fit(small)
+    assert np.array_equal(a.transform(small), b.transform(small))
+    assert a.loss_curve_ == b.loss_curve_
+    assert not np.array_equal(a.transform(small), c.transform(small))
+
+
+def test_fit_leaves_global_random_state_alone(small):
+    torch.manual_seed(123)
+    np.random.seed(7)
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    AutoEncoderTransformer(3, **FAST).fit(small)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], np_state)
+
+
+def test_pickle_round_trip_gives_identical_codes(small):
+    ae = AutoEncoderTransformer(3, **FAST).fit(small)
+    clone = pickle.loads(pickle.dumps(ae))
+    assert np.array_equal(ae.transform(small), clone.transform(small))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_dtype_follows_input(small, dtype):
+    ae = AutoEncoderTransformer(3, **FAST).fit(small.astype(dtype))
+    assert ae.transform(small.astype(dtype)).dtype == dtype
+    assert ae.inverse_transform(ae.transform(small.astype(dtype))).dtype == dtype
+
+
+def test_standardises_internally_and_undoes_it(small):
+    ae = AutoEncoderTransformer(**FAST).fit(small * 1e4)
+    assert np.allclose(ae.mean_, (small * 1e4).mean(axis=0))
+    assert ae.scale_ == pytest.approx(np.sqrt((small * 1e4).var(axis=0).mean()))
+    reconstruction = ae.inverse_transform(ae.transform(small * 1e4))
+    assert np.abs(reconstruction.mean(axis=0) - ae.mean_).max() < 0.5 * ae.scale_
+
+
+def test_pandas_output_and_inverse_transform_keeps_column_names(small):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(small, columns=[f"f{i}" for i in range(6)])
+    ae = AutoEncoderTransformer(2, **FAST).set_output(transform="pandas")
+    Z = ae.fit_transform(df)
+    assert list(Z.columns) == ["autoencodertransformer0", "autoencodertransformer1"]
+    back = ae.inverse_transform(Z)
+    assert isinstance(back, pd.DataFrame)
+    assert list(back.columns) == list(df.columns)
+    assert back.index.equals(Z.index)
+
+
+def test_polars_inverse_transform(small):
+    pl = pytest.importorskip("polars")
+    df = pl.DataFrame(small, schema=[f"f{i}" for i in range(6)], orient="row")
+    ae = AutoEncoderTransformer(2, **FAST).set_output(transform="polars").fit(df)
+    assert isinstance(ae.transform(df), pl.DataFrame)
+    assert ae.inverse_transform(ae.transform(df)).columns == df.columns
+
+
+def test_sparse_csr_matches_dense(small):
+    dense = np.where(small > 12, small, 0.0)
+    a = AutoEncoderTransformer(3, **FAST).fit(dense)
+    b = AutoEncoderTransformer(3, **FAST).fit(sp.csr_matrix(dense))
+    np.testing.assert_allclose(a.transform(dense), b.transform(sp.csr_matrix(dense)), rtol=1e-5)
+
+
+def test_read_only_memmap(tmp_path, small):
+    path = tmp_path / "X.npy"
+    np.save(path, small.astype(np.float32))
+    X = np.load(path, mmap_mode="r")
+    ae = AutoEncoderTransformer(3, **FAST).fit(X)
+    assert ae.transform(X).shape == (60, 3)
+
+
+def test_score_samples_is_negative_row_mse(small):
+    ae = AutoEncoderTransformer(3, **FAST).fit(small)
+    expected = -((ae.inverse_transform(ae.transform(small)) - small) ** 2).mean(axis=1)
+    np.testing.assert_allclose(ae.score_samples(small), expected, rtol=1e-6)
+    assert ae.score(small) == pytest.approx(expected.mean())
+
+
+def test_feature_names_out(small):
+    ae = AutoEncoderTransformer(3, **FAST).fit(small)
+    assert list(ae.get_feature_names_out()) == [f"autoencodertransformer{i}" for i in range(3)]
+
+
+def test_n_components_none_keeps_all_features(small):
+    assert AutoEncoderTransformer(**FAST).fit(small).n_components_ == 6
+
+
+def test_max_iter_reached_warns():
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        AutoEncoderTransformer(2, **FAST).fit(X)
+
+
+def test_stops_once_loss_stops_improving(small):
+    ae = AutoEncoderTransformer(3, **{**FAST, "max_iter": 100}, tol=10.0, n_iter_no_change=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ae.fit(small)
+    assert ae.n_iter_ == 3  # the first epoch improves on nothing, then two misses
+    assert len(ae.loss_curve_) == ae.n_iter_
+
+
+def test_early_stopping_records_validation_scores(small):
+    ae = AutoEncoderTransformer(3, **FAST, early_stopping=True).fit(small)
+    assert len(ae.validation_scores_) == ae.n_iter_
+    assert all(s <= 0 for s in ae.validation_scores_)
+    assert AutoEncoderTransformer(3, **FAST).fit(small).validation_scores_ is None
+
+
+def test_partial_fit_trains_one_epoch_per_call(small):
+    ae = AutoEncoderTransformer(3, **FAST)
+    for chunk in np.array_split(small, 3):
+        ae.partial_fit(chunk)
+    assert ae.n_iter_ == 3
+    np.testing.assert_allclose(ae.mean_, small[:20].mean(axis=0))
+
+
+def test_warm_start_continues_training(small):
+    ae = AutoEncoderTransformer(3, **FAST, warm_start=True).fit(small)
+    first = ae.net_
+    ae.fit(small)
+    assert ae.net_ is first and ae.n_iter_ == 10
+
+
+def test_verbose_prints_epochs_and_quiet_prints_nothing(small, capsys):
+    AutoEncoderTransformer(3, **FAST).fit(small)
+    assert capsys.readouterr().out == ""
+    AutoEncoderTransformer(3, **FAST, verbose=1).fit(small)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and out.count("\n") >= 5
+
+
+def test_move_to_device(small):
+    ae = AutoEncoderTransformer(3, **FAST).fit(small)
+    codes = ae.transform(small)
+    assert ae.to("cpu") is ae
+    assert ae.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(ae.transform(small), codes)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_fit_matches_cpu_and_moves_back(small):
+    cpu = AutoEncoderTransformer(3, **FAST).fit(small)
+    gpu = AutoEncoderTransformer(3, **{**FAST, "device": "cuda"}).fit(small)
+    assert gpu.device_.type == "cuda"
+    np.testing.assert_allclose(gpu.transform(small), cpu.transform(small), rtol=1e-3, atol=1e-3)
+    restored = pickle.loads(pickle.dumps(gpu.to("cpu")))
+    assert next(restored.module_.parameters()).device.type == "cpu"
+
+
+# ---- bad input ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, name", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_non_finite_input_is_named(small, value, name):
+    X = small.copy()
+    X[3, 2] = value
+    with pytest.raises(ValueError, match=name):
+        AutoEncoderTransformer(**FAST).fit(X)
+
+
+def test_wrong_width_at_transform(small):
+    ae = AutoEncoderTransformer(3, **FAST).fit(small)
+    with pytest.raises(ValueError, match="X has 5 features"):
+        ae.transform(small[:, :5])
+    with pytest.raises(ValueError, match="n_components=3"):
+        ae.inverse_transform(np.zeros((2, 4)))
+
+
+def test_too_many_components(small):
+    with pytest.raises(ValueError, match="n_components=7 must be at most"):
+        AutoEncoderTransformer(7, **FAST).fit(small)
+
+
+def test_strings_and_empty_input():
+    with pytest.raises(ValueError, match="convert"):
+        AutoEncoderTransformer(**FAST).fit([["a", "b"], ["c", "d"]])
+    with pytest.raises(ValueError, match="0 sample"):
+        AutoEncoderTransformer(**FAST).fit(np.empty((0, 3)))
+
+
+def test_values_beyond_float32_range(small):
+    with pytest.raises(ValueError, match="float32"):
+        AutoEncoderTransformer(**FAST).fit(small * 1e300)
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
+    ({"activation": "swish"}, "activation"),
+    ({"n_components": 0}, "n_components"),
+    ({"learning_rate": -1.0}, "learning_rate"),
+    ({"device": "tpu"}, "device"),
+])
+def test_invalid_parameters_are_named(small, params, name):
+    with pytest.raises(ValueError, match=name):
+        AutoEncoderTransformer(**{**FAST, **params}).fit(small)
+
+
+def test_divergence_raises_and_leaves_estimator_unfitted(small):
+    ae = AutoEncoderTransformer(3, **{**FAST, "hidden_layer_sizes": (), "activation": "identity"},
+                                learning_rate=1e9, alpha=0.0)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        ae.fit(small * 1e3)
+    assert not hasattr(ae, "net_")
