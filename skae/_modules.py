@@ -108,18 +108,20 @@ class LayerAutoEncoder(nn.Module):
     ``code_activation`` and ``output_activation`` say whether the code and the
     reconstruction pass through ``activation`` (they do where the layer's output and
     input are hidden layers of the whole network). The first layer standardises its
-    input with ``mean`` and ``scale``; later layers pass 0 and 1.
+    input with ``mean`` and ``scale``; later layers pass 0 and 1. With ``logits=True``
+    the decoder stops at its linear layer, for ``nn.BCEWithLogitsLoss`` on data in [0, 1].
     """
 
     def __init__(self, n_in, n_out, activation, code_activation, output_activation,
-                 mean, scale, corruption=None):
+                 mean, scale, corruption=None, logits=False):
         super().__init__()
         code_act = [ACTIVATIONS[activation]()] if code_activation else []
         out_act = [ACTIVATIONS[activation]()] if output_activation else []
         self.corruption = corruption if corruption is not None else nn.Identity()
         self.encoder = nn.Sequential(Standardize(mean, scale), nn.Linear(n_in, n_out), *code_act)
-        self.decoder = nn.Sequential(nn.Linear(n_out, n_in), *out_act,
-                                     Standardize(mean, scale, inverse=True))
+        # logits=True: the decoder returns logits for a cross-entropy reconstruction
+        tail = [] if logits else [*out_act, Standardize(mean, scale, inverse=True)]
+        self.decoder = nn.Sequential(nn.Linear(n_out, n_in), *tail)
 
     def forward(self, x):  # (batch, n_in) -> (batch, n_in)
         return self.decoder(self.encoder(self.corruption(x)))

@@ -6,6 +6,7 @@ encoder and decoder weights then initialise the deep network.
 
 import numpy as np
 import torch
+from torch import nn
 
 from ._data import column_stats
 from ._modules import Corruption, LayerAutoEncoder, ScaledMSELoss, linears
@@ -14,7 +15,12 @@ from ._training import TensorData, build_net, forward_in_batches, to_torch, trai
 
 def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise,
               noise_ratio, device, seed):
-    """The skorch net that pre-trains one layer."""
+    """The skorch net that pre-trains one layer.
+
+    ``params["reconstruction_loss"]`` (default "mse") may be "cross_entropy": the
+    papers' loss for data and codes in [0, 1].
+    """
+    cross_entropy = params.get("reconstruction_loss", "mse") == "cross_entropy"
     corruption = None
     if noise is not None:
         corruption = Corruption.from_stats(noise, noise_ratio, stats)
@@ -22,13 +28,29 @@ def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise
         "n_in": n_in, "n_out": n_out, "activation": params["activation"],
         "code_activation": top_activation, "output_activation": not first,
         "mean": stats["mean"] if first else np.zeros(n_in), "scale": scale if first else 1.0,
-        "corruption": corruption,
+        "corruption": corruption, "logits": cross_entropy,
     }
+    criterion, criterion_kwargs = ScaledMSELoss, {"scale": scale if first else 1.0}
+    if cross_entropy:
+        criterion, criterion_kwargs = nn.BCEWithLogitsLoss, {}
     layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
     return build_net(layer_params, module=LayerAutoEncoder, module_kwargs=module_kwargs,
-                     criterion=ScaledMSELoss,
-                     criterion_kwargs={"scale": scale if first else 1.0},
+                     criterion=criterion, criterion_kwargs=criterion_kwargs,
                      device=device, seed=seed)
+
+
+def check_cross_entropy(stats, activation, owner):
+    """Cross-entropy reconstruction needs X in [0, 1] and sigmoid hidden units."""
+    if stats["min"].min() < 0 or stats["max"].max() > 1:
+        raise ValueError(
+            f"reconstruction_loss='cross_entropy' of {owner} needs X in [0, 1] (it holds "
+            f"values in [{stats['min'].min():.3g}, {stats['max'].max():.3g}]); use 'mse'."
+        )
+    if activation not in ("sigmoid", "logistic"):
+        raise ValueError(
+            f"reconstruction_loss='cross_entropy' of {owner} needs activation='sigmoid' "
+            f"(codes in [0, 1]); got activation={activation!r}."
+        )
 
 
 def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noise_ratio,

@@ -9,7 +9,13 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skae import AutoEncoderTransformer, DenoisingAutoEncoder
+from skae import (
+    AutoEncoderTransformer,
+    DenoisingAutoEncoder,
+    StackedAutoEncoder,
+    StackedAutoEncoderClassifier,
+    StackedAutoEncoderRegressor,
+)
 
 # small and quick, but otherwise the defaults
 FAST = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0, "device": "cpu"}
@@ -21,11 +27,41 @@ ESTIMATORS = [
                            max_iter=3, random_state=0, device="cpu"),
     *(DenoisingAutoEncoder(noise=noise, **FAST)
       for noise in ("masking", "gaussian", "salt_and_pepper")),
+    StackedAutoEncoder(**FAST, pretrain_max_iter=2),
+    StackedAutoEncoder(**FAST, noise="masking", pretrain_max_iter=2),
+]
+TRANSFORMERS = list(ESTIMATORS)
+
+# supervised: enough training to pass the checks' accuracy and R^2 thresholds
+SUPERVISED = {"hidden_layer_sizes": (32,), "max_iter": 100, "learning_rate": 1e-2,
+              "pretrain_max_iter": 2, "random_state": 0, "device": "cpu"}
+ESTIMATORS += [
+    StackedAutoEncoderClassifier(**SUPERVISED, pretraining=p, unlabeled_label=None)
+    for p in ("none", "autoencoder", "denoising")
+] + [
+    StackedAutoEncoderRegressor(**SUPERVISED, pretraining=p)
+    for p in ("none", "denoising")
 ]
 
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# With the default unlabeled_label=-1, the labels {-1, 1} of check_classifiers_classes mean
+# "one class plus unlabelled rows". scikit-learn exempts its own semi-supervised
+# estimators from that check by class name, which a third-party class cannot use.
+SEMI_SUPERVISED_XFAIL = {
+    "check_classifiers_classes": "labels {-1, 1}: -1 marks unlabelled rows by default",
+}
+
+
+@parametrize_with_checks(
+    [StackedAutoEncoderClassifier(**SUPERVISED)],
+    expected_failed_checks=lambda est: SEMI_SUPERVISED_XFAIL,
+)
+def test_sklearn_compatible_with_unlabelled_marker(estimator, check):
     check(estimator)
 
 
@@ -37,7 +73,7 @@ EXTRA_CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+@pytest.mark.parametrize("estimator", TRANSFORMERS, ids=repr)
 @pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
 def test_checks_estimator_checks_skip(estimator, check):
     check(type(estimator).__name__, estimator)

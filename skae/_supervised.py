@@ -1,0 +1,434 @@
+"""Supervised networks whose hidden layers start from greedy (denoising) pre-training."""
+
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from ._base import TRAINING_CONSTRAINTS, _NetMixin, check_hidden_layer_sizes, derive_seed
+from ._data import as_float32_rows, check_float32_range, column_stats, global_scale
+from ._device import resolve_device
+from ._modules import Network, linears
+from ._pretraining import check_cross_entropy, load_encoder_weights, pretrain_stack
+from ._training import TensorData, build_net, forward_in_batches, initialize_net, to_torch
+from .noise import NOISES, check_noise_ratio
+
+_FLOAT_DTYPES = [np.float64, np.float32]
+
+
+def labelled_mask(y, unlabeled_label=-1):
+    """Rows whose label is not ``unlabeled_label`` (None: every row is labelled).
+
+    Examples
+    --------
+    >>> labelled_mask(np.array([0, -1, 2]))
+    array([ True, False,  True])
+    """
+    if unlabeled_label is None or y.dtype.kind not in "iuf":
+        return np.ones(len(y), dtype=bool)
+    return y != unlabeled_label
+
+
+class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
+    """Pre-train the hidden stack unsupervised, add an output layer, fine-tune with targets."""
+
+    _multi_output = False
+
+    _parameter_constraints: dict = {
+        **TRAINING_CONSTRAINTS,
+        "pretraining": [StrOptions({"none", "autoencoder", "denoising"})],
+        "noise": [StrOptions(set(NOISES))],
+        "noise_ratio": [Interval(Real, 0, None, closed="left")],
+        "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
+        "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
+    }
+
+    def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising",
+                 noise="masking", noise_ratio=0.25, pretrain_max_iter=20,
+                 reconstruction_loss="mse", activation="relu", solver="adam", alpha=1e-4,
+                 batch_size="auto", learning_rate=1e-3, max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, device="auto", random_state=None, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.pretraining = pretraining
+        self.noise = noise
+        self.noise_ratio = noise_ratio
+        self.pretrain_max_iter = pretrain_max_iter
+        self.reconstruction_loss = reconstruction_loss
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @abstractmethod
+    def _prepare_targets(self, y):
+        """Targets to fine-tune on, the rows they belong to (None: all) and the output width."""
+
+    @abstractmethod
+    def _criterion(self):
+        """The fine-tuning loss class."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Pre-train the hidden layers on all rows of X, then fine-tune on the targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOAT_DTYPES,
+                             multi_output=self._multi_output)
+        targets, rows, n_outputs = self._prepare_targets(y)
+        seed = derive_seed(self.random_state)
+        X32 = as_float32_rows(X)
+        stats = self._initialize(X, n_outputs, seed)
+        self._pretrain(X32, stats, seed)
+        X_fit = X32 if rows is None else X32[rows]
+        data = TensorData(to_torch(X_fit, self.device_), to_torch(targets, self.device_),
+                          device=self.device_, generator=torch.Generator().manual_seed(seed))
+        self._train_net(data, epochs=self.max_iter, seed=seed)
+        return self
+
+    def _initialize(self, X, n_outputs, seed):
+        stats = column_stats(X)
+        check_float32_range(stats)
+        self.mean_, self.scale_ = stats["mean"], global_scale(stats["var"])
+        self.device_ = resolve_device(self.device)
+        module_kwargs = {
+            "n_features": X.shape[1], "n_outputs": n_outputs, "activation": self.activation,
+            "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
+            "mean": self.mean_, "scale": self.scale_,
+        }
+        self.net_ = build_net(self.get_params(), module=Network, module_kwargs=module_kwargs,
+                              criterion=self._criterion(), criterion_kwargs={},
+                              device=self.device_, seed=seed)
+        initialize_net(self.net_, seed)
+        return stats
+
+    def _pretrain(self, X, stats, seed):
+        self.pretrain_loss_curves_ = []
+        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        if self.pretraining == "none" or self.pretrain_max_iter == 0 or not sizes:
+            return
+        noise = self.noise if self.pretraining == "denoising" else None
+        owner = type(self).__name__
+        if noise is not None:
+            check_noise_ratio(noise, self.noise_ratio, owner)
+        if self.reconstruction_loss == "cross_entropy":
+            check_cross_entropy(stats, self.activation, owner)
+        layers, self.pretrain_loss_curves_ = pretrain_stack(
+            X, sizes, self.get_params(), stats=stats, scale=self.scale_, top_activation=True,
+            noise=noise, noise_ratio=self.noise_ratio, device=self.device_, seed=seed,
+        )
+        load_encoder_weights(layers, linears(self.module_.hidden))
+
+    def _forward(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        return forward_in_batches(self.module_, X, self.device_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_SHARED_DOC = """
+    The hidden layers ``hidden_layer_sizes`` are first pre-trained greedily on all
+    rows of X, one (denoising) autoencoder per layer (``pretraining="autoencoder"`` or
+    ``"denoising"``), or start from random initialisation (``pretraining="none"``);
+    an output layer is added and the whole network is fine-tuned with backprop.
+    Everything else is equal between the three, so
+    ``GridSearchCV(est, {"pretraining": ["none", "autoencoder", "denoising"]})`` is
+    the whole comparison.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(256, 128)
+        Widths of the hidden layers.
+    pretraining : {"none", "autoencoder", "denoising"}, default="denoising"
+        How the hidden layers start.
+    noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
+        Corruption of each layer's input in denoising pre-training.
+    noise_ratio : float, default=0.25
+        Strength of that corruption.
+    pretrain_max_iter : int, default=20
+        Epochs of pre-training per layer.
+    reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
+        Pre-training loss. "cross_entropy" (the papers' choice) needs X in [0, 1] and
+        ``activation="sigmoid"``.
+    activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
+        Activation of the hidden layers.
+    solver : {"adam", "lbfgs"}, default="adam"
+        Optimiser for pre-training and fine-tuning.
+    alpha : float, default=1e-4
+        L2 penalty on the weights.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; "auto" is ``min(200, n_samples)``.
+    learning_rate : float, default=1e-3
+        Adam's step size.
+    max_iter : int, default=200
+        Maximum number of fine-tuning epochs.
+    tol : float, default=1e-4
+        Loss improvement below which an epoch counts as no improvement.
+    n_iter_no_change : int, default=10
+        Stop after this many epochs without an improvement of ``tol``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the fine-tuning rows, stop on their loss
+        and keep the best weights.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out when ``early_stopping=True``.
+    shuffle : bool, default=True
+        Shuffle the rows every epoch.
+    device : str, default="auto"
+        "auto", "cpu", "cuda", "cuda:N" or "mps".
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and corruption locally.
+    verbose : int, default=0
+        0 prints nothing; 1 or more prints a line per epoch.
+"""
+
+
+class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
+    __doc__ = """Classifier whose hidden layers start from greedy autoencoder pre-training.
+
+    Rows labelled ``unlabeled_label`` (-1, scikit-learn's convention, as in
+    ``SelfTrainingClassifier``) are unlabelled: they take part in pre-training only.
+""" + _SHARED_DOC + """    unlabeled_label : int or None, default=-1
+        Label marking unlabelled rows; None treats every row as labelled (so -1
+        can be a class).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (``-1`` excluded).
+    pretrain_loss_curves_ : list of list of float
+        Pre-training loss curve of each hidden layer, bottom first (empty for "none").
+    loss_curve_ : list of float
+        Fine-tuning cross-entropy of each epoch.
+    n_iter_ : int
+        Number of fine-tuning epochs.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the negative held-out cross-entropy per epoch.
+    net_ : skorch.NeuralNet
+        The skorch net that fine-tuned the model.
+    module_ : torch.nn.Module
+        The network (``hidden`` and ``output``).
+    device_ : torch.device
+        Device the model lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    StackedAutoEncoderRegressor : The same for regression.
+    sklearn.neural_network.MLPClassifier : Random initialisation only.
+
+    References
+    ----------
+    Y. Bengio et al., "Greedy layer-wise training of deep networks", NIPS 2006.
+
+    P. Vincent et al., "Stacked denoising autoencoders", JMLR 11, 2010.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import StackedAutoEncoderClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> y_few = y.copy()
+    >>> y_few[200:] = -1  # 200 labels, the rest only pre-trains
+    >>> clf = StackedAutoEncoderClassifier((64,), pretrain_max_iter=2, max_iter=20,
+    ...                                    random_state=0).fit(X, y_few)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 10)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseStackedNetwork._parameter_constraints,
+        "unlabeled_label": [Integral, None],
+    }
+
+    def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising",
+                 noise="masking", noise_ratio=0.25, pretrain_max_iter=20,
+                 reconstruction_loss="mse", activation="relu", solver="adam", alpha=1e-4,
+                 batch_size="auto", learning_rate=1e-3, max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, device="auto", random_state=None, verbose=0,
+                 unlabeled_label=-1):
+        super().__init__(
+            hidden_layer_sizes, pretraining=pretraining, noise=noise, noise_ratio=noise_ratio,
+            pretrain_max_iter=pretrain_max_iter, reconstruction_loss=reconstruction_loss,
+            activation=activation, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, max_iter=max_iter, tol=tol,
+            n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, shuffle=shuffle, device=device,
+            random_state=random_state, verbose=verbose,
+        )
+        self.unlabeled_label = unlabeled_label
+
+    def _prepare_targets(self, y):
+        check_classification_targets(y)
+        labelled = labelled_mask(y, self.unlabeled_label)
+        if not labelled.any():
+            raise ValueError(
+                f"StackedAutoEncoderClassifier got only unlabelled rows "
+                f"(y == {self.unlabeled_label}); "
+                "it needs labelled rows to fine-tune on."
+            )
+        self.classes_ = np.unique(y[labelled])
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"StackedAutoEncoderClassifier needs at least 2 classes among the labelled "
+                f"rows; got 1 class ({self.classes_[0]!r})."
+            )
+        codes = np.searchsorted(self.classes_, y[labelled]).astype(np.int64)
+        return codes, (None if labelled.all() else labelled), len(self.classes_)
+
+    def _criterion(self):
+        return nn.CrossEntropyLoss
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``.
+        """
+        return softmax(self._forward(X), axis=1)
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        logits = self._forward(X)
+        return self.classes_[np.argmax(logits, axis=1)]
+
+
+class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
+    __doc__ = """Regressor whose hidden layers start from greedy autoencoder pre-training.
+
+    Targets (one or several columns) are standardised internally.
+""" + _SHARED_DOC + """
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of target columns.
+    y_mean_ : ndarray of shape (n_outputs_,)
+        Target means subtracted before training.
+    y_scale_ : ndarray of shape (n_outputs_,)
+        Target standard deviations divided out before training.
+    pretrain_loss_curves_ : list of list of float
+        Pre-training loss curve of each hidden layer, bottom first (empty for "none").
+    loss_curve_ : list of float
+        Fine-tuning MSE (of standardised targets) of each epoch.
+    n_iter_ : int
+        Number of fine-tuning epochs.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the negative held-out loss per epoch.
+    net_ : skorch.NeuralNet
+        The skorch net that fine-tuned the model.
+    module_ : torch.nn.Module
+        The network (``hidden`` and ``output``).
+    device_ : torch.device
+        Device the model lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    StackedAutoEncoderClassifier : The same for classification.
+    sklearn.neural_network.MLPRegressor : Random initialisation only.
+
+    References
+    ----------
+    Y. Bengio et al., "Greedy layer-wise training of deep networks", NIPS 2006.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skae import StackedAutoEncoderRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = StackedAutoEncoderRegressor((32,), pretrain_max_iter=2, max_iter=5,
+    ...                                   random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _multi_output = True
+
+    def _prepare_targets(self, y):
+        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        self.n_outputs_ = Y.shape[1]
+        self.y_mean_ = Y.mean(axis=0)
+        std = Y.std(axis=0)
+        self.y_scale_ = np.where(std > 0, std, 1.0)
+        return ((Y - self.y_mean_) / self.y_scale_).astype(np.float32), None, self.n_outputs_
+
+    def _criterion(self):
+        return nn.MSELoss
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, one column per target (raveled for a single target).
+        """
+        out = self._forward(X) * self.y_scale_ + self.y_mean_
+        return out.ravel() if self.n_outputs_ == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
