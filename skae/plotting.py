@@ -1,0 +1,292 @@
+"""Matplotlib helpers for skae's estimators (matplotlib is an optional dependency).
+
+Each function returns a :class:`matplotlib.figure.Figure`.
+"""
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
+        raise ImportError(
+            "skae.plotting needs matplotlib: pip install 'skae[plot]' (or matplotlib)."
+        ) from exc
+    return plt
+
+
+def first_layer_weights(estimator):
+    """The first ``nn.Linear`` layer's weights, shape (n_units, n_features), as numpy.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoEncoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), max_iter=1).fit(X)
+    >>> first_layer_weights(ae).shape
+    (16, 64)
+    """
+    check_is_fitted(estimator)
+    layer = next(m for m in estimator.module_.modules() if isinstance(m, nn.Linear))
+    return layer.weight.detach().cpu().numpy()
+
+
+def _image_grid(plt, images, image_shape, n_cols, cmap="gray", title=None):
+    n_rows = int(np.ceil(len(images) / n_cols))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * 0.9, n_rows * 0.9 + 0.4),
+                             squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for ax, image in zip(axes.ravel(), images, strict=False):
+        ax.imshow(np.reshape(image, image_shape), cmap=cmap, interpolation="nearest")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
+    """First-layer weights of a fitted estimator, one image per unit.
+
+    Parameters
+    ----------
+    estimator : fitted skae estimator
+        Any skae estimator; its first linear layer is shown.
+    image_shape : tuple of int
+        Shape each row of weights is reshaped to, e.g. ``(8, 8)`` for digits.
+    n_filters : int, default=64
+        How many units to show (the first ones).
+    n_cols : int, default=8
+        Images per row.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoEncoderTransformer
+    >>> from skae.plotting import plot_filters
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), max_iter=1).fit(X)
+    >>> len(plot_filters(ae, (8, 8)).axes)
+    16
+    """
+    plt = _pyplot()
+    weights = first_layer_weights(estimator)[:n_filters]
+    return _image_grid(plt, weights, image_shape, min(n_cols, len(weights)), cmap="RdBu_r",
+                       title=f"{type(estimator).__name__}: first-layer filters")
+
+
+def _corrupt(estimator, X, seed=0):
+    corruption = estimator.module_.corruption
+    x = torch.as_tensor(np.asarray(X, dtype=np.float32), device=estimator.device_)
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)
+        corruption.train()
+        try:
+            return corruption(x).cpu().numpy()
+        finally:
+            corruption.eval()
+
+
+def plot_reconstructions(estimator, X, image_shape, *, n_images=10, show_corrupted=False):
+    """Originals over their reconstructions (and, for a DAE, over corrupted inputs).
+
+    Parameters
+    ----------
+    estimator : fitted skae transformer
+        An estimator with ``transform`` and ``inverse_transform``.
+    X : array-like of shape (n_samples, n_features)
+        Rows to show (the first ``n_images``).
+    image_shape : tuple of int
+        Shape each row is reshaped to.
+    n_images : int, default=10
+        Number of columns.
+    show_corrupted : bool, default=False
+        Add a row with the training-time corruption of each input (estimators with a
+        ``corruption`` layer, e.g. DenoisingAutoEncoder).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import DenoisingAutoEncoder
+    >>> from skae.plotting import plot_reconstructions
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> dae = DenoisingAutoEncoder(8, max_iter=1).fit(X)
+    >>> len(plot_reconstructions(dae, X, (8, 8), n_images=4, show_corrupted=True).axes)
+    12
+    """
+    plt = _pyplot()
+    X = np.asarray(X)[:n_images]
+    rows = [("original", X)]
+    if show_corrupted:
+        rows.append(("corrupted", _corrupt(estimator, X)))
+    rows.append(("reconstruction", estimator.inverse_transform(estimator.transform(X))))
+    fig, axes = plt.subplots(len(rows), len(X), figsize=(len(X) * 0.9, len(rows) * 1.0),
+                             squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c, image in enumerate(np.asarray(images)):
+            axes[r, c].imshow(np.reshape(image, image_shape), cmap="gray")
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+        axes[r, 0].set_ylabel(label, fontsize=7)
+    return fig
+
+
+def plot_loss_curve(estimator, ax=None):
+    """Training (and validation) loss per epoch; per-layer pre-training curves too.
+
+    Parameters
+    ----------
+    estimator : fitted skae estimator
+        Reads ``loss_curve_``, the net's validation loss and, when present,
+        ``pretrain_loss_curves_``.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import StackedAutoEncoder
+    >>> from skae.plotting import plot_loss_curve
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> sae = StackedAutoEncoder(4, hidden_layer_sizes=(16,), pretrain_max_iter=2,
+    ...                          max_iter=2).fit(X)
+    >>> plot_loss_curve(sae).axes[0].get_xlabel()
+    'epoch'
+    """
+    plt = _pyplot()
+    check_is_fitted(estimator)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    offset = 0
+    for k, curve in enumerate(getattr(estimator, "pretrain_loss_curves_", [])):
+        ax.plot(range(offset + 1, offset + len(curve) + 1), curve, "--",
+                label=f"pre-training layer {k + 1}")
+        offset += len(curve)
+    epochs = range(offset + 1, offset + len(estimator.loss_curve_) + 1)
+    ax.plot(epochs, estimator.loss_curve_, label="training loss")
+    history = estimator.net_.history
+    if len(history) and "valid_loss" in history[-1]:
+        ax.plot(epochs, history[:, "valid_loss"], label="validation loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.set_title(type(estimator).__name__)
+    ax.legend(fontsize=7)
+    return ax.figure
+
+
+def plot_embedding(estimator, X, y=None, ax=None):
+    """The first two code dimensions of X, coloured by ``y`` when given.
+
+    Parameters
+    ----------
+    estimator : fitted skae transformer
+        Anything with ``transform`` (PCA too).
+    X : array-like of shape (n_samples, n_features)
+        Rows to embed.
+    y : array-like of shape (n_samples,), default=None
+        Labels to colour the points by.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoEncoderTransformer
+    >>> from skae.plotting import plot_embedding
+    >>> X, y = load_digits(return_X_y=True)
+    >>> ae = AutoEncoderTransformer(2, max_iter=1).fit(X)
+    >>> plot_embedding(ae, X, y).axes[0].get_xlabel()
+    'code 1'
+    """
+    plt = _pyplot()
+    Z = np.asarray(estimator.transform(X))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    points = ax.scatter(Z[:, 0], Z[:, 1 if Z.shape[1] > 1 else 0], c=y, s=4, cmap="tab10")
+    if y is not None:
+        ax.figure.colorbar(points, ax=ax)
+    ax.set_xlabel("code 1")
+    ax.set_ylabel("code 2")
+    ax.set_title(type(estimator).__name__)
+    return ax.figure
+
+
+def plot_comparison(estimators, X, *, n_images=8):
+    """Reconstructions of each estimator side by side, and their loss curves.
+
+    Images are shown when the feature count is a square (digits, MNIST); otherwise
+    the first rows are drawn as line profiles.
+
+    Parameters
+    ----------
+    estimators : dict of str to fitted transformer
+        Name -> estimator with ``transform`` and ``inverse_transform``.
+    X : array-like of shape (n_samples, n_features)
+        Held-out rows to reconstruct.
+    n_images : int, default=8
+        Rows shown per estimator.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from skae.plotting import plot_comparison
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> fig = plot_comparison({"PCA": PCA(8).fit(X)}, X)
+    >>> len(fig.axes) > 0
+    True
+    """
+    plt = _pyplot()
+    X = np.asarray(X)[:n_images]
+    side = int(round(np.sqrt(X.shape[1])))
+    square = side * side == X.shape[1]
+    rows = [("original", X)] + [(n, e.inverse_transform(e.transform(X)))
+                                for n, e in estimators.items()]
+    fig = plt.figure(figsize=(max(8, n_images), 1.1 * len(rows) + 3))
+    grid = fig.add_gridspec(len(rows) + 3, n_images)
+    for r, (label, images) in enumerate(rows):
+        for c, image in enumerate(np.asarray(images)):
+            ax = fig.add_subplot(grid[r, c])
+            if square:
+                ax.imshow(image.reshape(side, side), cmap="gray")
+            else:
+                ax.plot(image)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(label, fontsize=6, rotation=0, ha="right")
+    curves = fig.add_subplot(grid[len(rows):, :])
+    for name, est in estimators.items():
+        if hasattr(est, "loss_curve_"):
+            curves.plot(range(1, len(est.loss_curve_) + 1), est.loss_curve_, label=name)
+    curves.set_xlabel("epoch")
+    curves.set_ylabel("training loss")
+    curves.set_yscale("log")
+    curves.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

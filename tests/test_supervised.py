@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV
+
+from skae import StackedAutoEncoderClassifier, StackedAutoEncoderRegressor
+from skae._supervised import labelled_mask
+
+FAST = {"hidden_layer_sizes": (32,), "pretrain_max_iter": 3, "max_iter": 10, "learning_rate": 1e-2,
+        "random_state": 0, "device": "cpu"}
+
+
+def test_labelled_mask():
+    assert labelled_mask(np.array([1, -1, 0])).tolist() == [True, False, True]
+    assert labelled_mask(np.array([1, -1]), None).tolist() == [True, True]
+    assert labelled_mask(np.array(["a", "b"])).tolist() == [True, True]
+
+
+@pytest.mark.parametrize("pretraining", ["none", "autoencoder", "denoising"])
+def test_classifier_predicts_multiclass(digits, pretraining):
+    X, y = digits
+    clf = StackedAutoEncoderClassifier(**FAST, pretraining=pretraining).fit(X[:500], y[:500])
+    assert clf.classes_.tolist() == list(range(10))
+    proba = clf.predict_proba(X[500:600])
+    assert proba.shape == (100, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+    assert clf.score(X[500:800], y[500:800]) > 0.7
+    expected_curves = 0 if pretraining == "none" else 1
+    assert len(clf.pretrain_loss_curves_) == expected_curves
+
+
+def test_unlabelled_rows_only_pretrain(digits):
+    X, y = digits
+    y_few = y[:400].copy()
+    y_few[100:] = -1
+    clf = StackedAutoEncoderClassifier(**FAST).fit(X[:400], y_few)
+    assert -1 not in clf.classes_
+    # fine-tuning saw 100 rows per epoch, pre-training all 400
+    assert clf.net_.history[-1, "train_batch_count"] == 1
+    assert clf.net_.history[-1, "batches"][0]["train_batch_size"] == 100
+
+
+def test_unlabelled_rows_do_not_enter_the_supervised_loss(digits):
+    X, y = digits
+    y_few = y[:300].copy()
+    y_few[150:] = -1
+    params = {**FAST, "pretraining": "none"}
+    with_unlabelled = StackedAutoEncoderClassifier(**params).fit(X[:300], y_few)
+    labelled_only = StackedAutoEncoderClassifier(**params).fit(X[:300][:150], y[:150])
+    # the input standardisation differs (it sees all rows); everything else is equal
+    assert with_unlabelled.loss_curve_ != []
+    assert len(with_unlabelled.loss_curve_) == len(labelled_only.loss_curve_)
+
+
+def test_grid_search_over_pretraining(digits):
+    X, y = digits
+    search = GridSearchCV(StackedAutoEncoderClassifier(**FAST),
+                          {"pretraining": ["none", "autoencoder", "denoising"]}, cv=2)
+    search.fit(X[:300], y[:300])
+    assert len(search.cv_results_["mean_test_score"]) == 3
+
+
+def test_classifier_repeats_bit_for_bit(digits):
+    X, y = digits
+    a = StackedAutoEncoderClassifier(**FAST).fit(X[:200], y[:200])
+    b = StackedAutoEncoderClassifier(**FAST).fit(X[:200], y[:200])
+    assert np.array_equal(a.predict_proba(X[:50]), b.predict_proba(X[:50]))
+
+
+def test_cross_entropy_pretraining_on_unit_interval_data(digits):
+    X, y = digits
+    clf = StackedAutoEncoderClassifier(**FAST, activation="sigmoid",
+                                       reconstruction_loss="cross_entropy")
+    clf.fit(X[:200] / 16, y[:200])
+    assert all(np.isfinite(c).all() for c in clf.pretrain_loss_curves_)
+
+
+@pytest.mark.parametrize("X_scale, activation, match", [
+    (1.0, "sigmoid", r"X in \[0, 1\]"), (1 / 16, "relu", "activation='sigmoid'")])
+def test_cross_entropy_needs_unit_data_and_sigmoid(digits, X_scale, activation, match):
+    X, y = digits
+    clf = StackedAutoEncoderClassifier(**FAST, activation=activation,
+                                       reconstruction_loss="cross_entropy")
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X[:100] * X_scale, y[:100])
+
+
+def test_only_unlabelled_rows_is_an_error(digits):
+    X, _ = digits
+    with pytest.raises(ValueError, match="only unlabelled"):
+        StackedAutoEncoderClassifier(**FAST).fit(X[:50], -np.ones(50, dtype=int))
+
+
+def test_single_class_after_removing_unlabelled_is_an_error(digits):
+    X, _ = digits
+    y = np.r_[np.zeros(25, dtype=int), -np.ones(25, dtype=int)]
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        StackedAutoEncoderClassifier(**FAST).fit(X[:50], y)
+
+
+def test_regressor_single_and_multi_output():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    Y = np.c_[X[:, 0] * 3 + 100, X[:, 1] - X[:, 2]]
+    reg = StackedAutoEncoderRegressor(**{**FAST, "max_iter": 60})
+    assert reg.fit(X, Y[:, 0]).predict(X).shape == (300,)
+    assert reg.score(X, Y[:, 0]) > 0.9
+    assert reg.fit(X, Y).predict(X).shape == (300, 2)
+    assert reg.score(X, Y) > 0.8
+
+
+def test_regressor_leaves_global_rng_alone():
+    torch.manual_seed(5)
+    state = torch.get_rng_state()
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    StackedAutoEncoderRegressor(**FAST).fit(X, X[:, 0])
+    assert torch.equal(torch.get_rng_state(), state)
