@@ -80,7 +80,7 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
     net_ : skorch.NeuralNet
         The skorch net that trained the model.
     module_ : torch.nn.Module
-        The trained module; ``module_.encoder`` and ``module_.decoder``.
+        The trained module: ``module_.encode(x)`` and ``module_.decode(code)``.
     device_ : torch.device
         Device the model lives on.
     n_features_in_ : int

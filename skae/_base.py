@@ -31,7 +31,7 @@ from ._data import (
     wrap_like_output,
 )
 from ._device import resolve_device
-from ._modules import ACTIVATIONS, AutoEncoder, ScaledMSELoss
+from ._modules import ACTIVATIONS, AutoEncoder, PairLoss
 from ._training import (
     TensorData,
     build_net,
@@ -123,7 +123,7 @@ class _NetMixin:
 
     @property
     def module_(self):
-        """The trained torch module (``encoder`` and ``decoder`` submodules)."""
+        """The trained torch module: ``encode``, ``decode``; ``encoder``, ``decoder`` layers."""
         return self.net_.module_
 
     def to(self, device):
@@ -252,7 +252,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         self.net_ = build_net(
             self.get_params(), module=AutoEncoder,
             module_kwargs=self._module_kwargs(n_features, stats),
-            criterion=ScaledMSELoss, criterion_kwargs={"scale": self.scale_},
+            criterion=PairLoss, criterion_kwargs={},
             device=self.device_, seed=seed,
         )
         initialize_net(self.net_, seed)
@@ -305,7 +305,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
-        return forward_in_batches(self.module_.encoder, X, self.device_)
+        return forward_in_batches(self.module_, "encode", X, self.device_)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -330,7 +330,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                 f"X has {Z.shape[1]} features, but inverse_transform expects "
                 f"n_components={self.n_components_} code columns."
             )
-        X_rec = forward_in_batches(self.module_.decoder, Z, self.device_)
+        X_rec = forward_in_batches(self.module_, "decode", Z, self.device_)
         container = _get_output_config("transform", self)["dense"]
         columns = getattr(self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)])
         return wrap_like_output(X_rec, container, columns, index=getattr(X, "index", None))
@@ -350,7 +350,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
-        return forward_in_batches(self.module_, X, self.device_, post=_neg_row_mse)
+        return forward_in_batches(self.module_, "reconstruct", X, self.device_,
+                                  post=_neg_row_mse)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).

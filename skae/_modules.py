@@ -40,11 +40,20 @@ class Standardize(nn.Module):
         return (x - self.mean) / self.scale
 
 
-class AutoEncoder(nn.Module):
-    """Encoder and mirrored decoder around a linear code, in the data's own units.
+def _standardized_pair(standardize, corruption, x):
+    """The (possibly corrupted) standardised input and the clean standardised target."""
+    target = standardize(x)
+    corrupted = corruption(x)
+    return (target if corrupted is x else standardize(corrupted)), target
 
-    ``corruption`` (a module acting only in training mode, like ``nn.Dropout``)
-    is applied to the input before encoding; the target stays the clean input.
+
+class AutoEncoder(nn.Module):
+    """Encoder and mirrored decoder around a linear code.
+
+    ``encode`` and ``decode`` work in the data's own units. ``forward``, used in
+    training, returns the reconstruction and its target both standardised, so the
+    loss needs no rescaling. ``corruption`` (acting only in training mode, like
+    ``nn.Dropout``) corrupts the input in its own units; the target stays clean.
     """
 
     def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
@@ -52,24 +61,41 @@ class AutoEncoder(nn.Module):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes, n_components]
         self.corruption = corruption if corruption is not None else nn.Identity()
-        self.encoder = nn.Sequential(Standardize(mean, scale), *mlp(sizes, activation))
-        self.decoder = nn.Sequential(
-            *mlp(sizes[::-1], activation), Standardize(mean, scale, inverse=True)
-        )
+        self.standardize = Standardize(mean, scale)
+        self.encoder = nn.Sequential(*mlp(sizes, activation))
+        self.decoder = nn.Sequential(*mlp(sizes[::-1], activation))
+        self.unstandardize = Standardize(mean, scale, inverse=True)
 
-    def forward(self, x):  # (batch, n_features) -> (batch, n_features)
-        return self.decoder(self.encoder(self.corruption(x)))
+    def forward(self, x):  # (batch, n_features) -> 2 x (batch, n_features), standardised
+        inputs, target = _standardized_pair(self.standardize, self.corruption, x)
+        return self.decoder(self.encoder(inputs)), target
+
+    def encode(self, x):  # (batch, n_features) -> (batch, n_components)
+        return self.encoder(self.standardize(x))
+
+    def decode(self, code):  # (batch, n_components) -> (batch, n_features)
+        return self.unstandardize(self.decoder(code))
+
+    def reconstruct(self, x):  # (batch, n_features) -> (batch, n_features)
+        return self.decode(self.encode(x))
 
 
-class ScaledMSELoss(nn.Module):
-    """Mean squared error divided by ``scale ** 2``: the MSE of standardised data."""
+class PairLoss(nn.Module):
+    """Loss between the two halves of ``y_pred = (reconstruction, target)``.
 
-    def __init__(self, scale):
+    ``kind="mse"``: mean squared error; ``"cross_entropy"``: binary cross-entropy of
+    logits against targets in [0, 1]. skorch's ``y_true`` is not used.
+    """
+
+    def __init__(self, kind="mse"):
         super().__init__()
-        self.inv_scale2 = 1.0 / float(scale) ** 2
+        self.kind = kind
 
-    def forward(self, y_pred, y_true):
-        return nn.functional.mse_loss(y_pred, y_true) * self.inv_scale2
+    def forward(self, y_pred, y_true=None):
+        reconstruction, target = y_pred
+        if self.kind == "cross_entropy":
+            return nn.functional.binary_cross_entropy_with_logits(reconstruction, target)
+        return nn.functional.mse_loss(reconstruction, target)
 
 
 class Corruption(nn.Module):
@@ -108,23 +134,29 @@ class LayerAutoEncoder(nn.Module):
     ``code_activation`` and ``output_activation`` say whether the code and the
     reconstruction pass through ``activation`` (they do where the layer's output and
     input are hidden layers of the whole network). The first layer standardises its
-    input with ``mean`` and ``scale``; later layers pass 0 and 1. With ``logits=True``
-    the decoder stops at its linear layer, for ``nn.BCEWithLogitsLoss`` on data in [0, 1].
+    input with ``mean`` and ``scale``; later layers pass 0 and 1. ``forward`` returns
+    ``(reconstruction, target)`` for :class:`PairLoss`; with ``logits=True`` the
+    reconstruction is logits and the target the raw input, for a cross-entropy on data
+    in [0, 1].
     """
 
     def __init__(self, n_in, n_out, activation, code_activation, output_activation,
                  mean, scale, corruption=None, logits=False):
         super().__init__()
         code_act = [ACTIVATIONS[activation]()] if code_activation else []
-        out_act = [ACTIVATIONS[activation]()] if output_activation else []
+        out_act = [ACTIVATIONS[activation]()] if output_activation and not logits else []
         self.corruption = corruption if corruption is not None else nn.Identity()
-        self.encoder = nn.Sequential(Standardize(mean, scale), nn.Linear(n_in, n_out), *code_act)
-        # logits=True: the decoder returns logits for a cross-entropy reconstruction
-        tail = [] if logits else [*out_act, Standardize(mean, scale, inverse=True)]
-        self.decoder = nn.Sequential(nn.Linear(n_out, n_in), *tail)
+        self.standardize = Standardize(mean, scale)
+        self.encoder = nn.Sequential(nn.Linear(n_in, n_out), *code_act)
+        self.decoder = nn.Sequential(nn.Linear(n_out, n_in), *out_act)
+        self.logits = logits
 
-    def forward(self, x):  # (batch, n_in) -> (batch, n_in)
-        return self.decoder(self.encoder(self.corruption(x)))
+    def forward(self, x):  # (batch, n_in) -> 2 x (batch, n_in)
+        inputs, target = _standardized_pair(self.standardize, self.corruption, x)
+        return self.decoder(self.encoder(inputs)), (x if self.logits else target)
+
+    def encode(self, x):  # (batch, n_in) -> (batch, n_out)
+        return self.encoder(self.standardize(x))
 
 
 class Network(nn.Module):

@@ -6,10 +6,9 @@ encoder and decoder weights then initialise the deep network.
 
 import numpy as np
 import torch
-from torch import nn
 
 from ._data import column_stats
-from ._modules import Corruption, LayerAutoEncoder, ScaledMSELoss, linears
+from ._modules import Corruption, LayerAutoEncoder, PairLoss, linears
 from ._training import TensorData, build_net, forward_in_batches, to_torch, train
 
 
@@ -30,12 +29,10 @@ def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise
         "mean": stats["mean"] if first else np.zeros(n_in), "scale": scale if first else 1.0,
         "corruption": corruption, "logits": cross_entropy,
     }
-    criterion, criterion_kwargs = ScaledMSELoss, {"scale": scale if first else 1.0}
-    if cross_entropy:
-        criterion, criterion_kwargs = nn.BCEWithLogitsLoss, {}
     layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
     return build_net(layer_params, module=LayerAutoEncoder, module_kwargs=module_kwargs,
-                     criterion=criterion, criterion_kwargs=criterion_kwargs,
+                     criterion=PairLoss,
+                     criterion_kwargs={"kind": "cross_entropy" if cross_entropy else "mse"},
                      device=device, seed=seed)
 
 
@@ -75,7 +72,7 @@ def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noi
         train(net, data, epochs=params["pretrain_max_iter"], seed=seed + k)
         layers.append(net.module_)
         curves.append([float(v) for v in net.history[:, "train_loss"]])
-        H, n_in = forward_in_batches(net.module_.encoder, H, device), n_out
+        H, n_in = forward_in_batches(net.module_, "encode", H, device), n_out
     return layers, curves
 
 

@@ -150,7 +150,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
-        return forward_in_batches(self.module_, X, self.device_)
+        return forward_in_batches(self.module_, "forward", X, self.device_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

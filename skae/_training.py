@@ -5,6 +5,7 @@ slices (no per-sample ``Dataset.__getitem__`` + collation) from data placed on
 the training device once per fit.
 """
 
+import copy
 import math
 import warnings
 from contextlib import contextmanager
@@ -146,6 +147,11 @@ class _Net(NeuralNet):
         super().__init__(*args, **kwargs)
         self.l2 = l2
 
+    def _set_training(self, training=True):
+        # skorch calls this every batch; walking the module tree each time costs ~50 us
+        if self.module_.training != training:
+            super()._set_training(training)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         loss = super().get_loss(y_pred, y_true, X=X, training=training)
         if self.l2 and training:
@@ -224,22 +230,21 @@ def train(net, data, *, epochs, seed):
     return TrainResult(ran, stopped, interrupted=ran < epochs and not stopped)
 
 
-def forward_in_batches(module, X, device, post=None, batch_size=PREDICT_BATCH_SIZE):
-    """``module`` applied to the rows of ``X`` one batch at a time, as a numpy array.
+def forward_in_batches(module, method, X, device, post=None, batch_size=PREDICT_BATCH_SIZE):
+    """``getattr(module, method)`` applied to the rows of ``X`` one batch at a time, as numpy.
 
-    float64 input is computed in float64 (the float32 weights cast once per call);
-    ``post(x_batch, out_batch)``, when given, reduces each batch before it leaves the device.
+    float64 input is computed in float64 by a float64 copy of the module (made once per
+    call); ``post(x_batch, out_batch)``, when given, reduces each batch on the device.
     """
-    params = None
     if X.dtype == np.float64:
-        params = {k: t.to(torch.float64) for k, t in module.state_dict().items()}
+        module = copy.deepcopy(module).to(torch.float64)
+    fn = getattr(module, method)
     X_rows = to_torch(X, torch.device("cpu"))
     outs = []
     with torch.inference_mode():
         for start in range(0, X.shape[0], batch_size):
             xb = take(X_rows, slice(start, start + batch_size), device)
-            out = (module(xb) if params is None
-                   else torch.func.functional_call(module, params, (xb,)))
+            out = fn(xb)
             if post is not None:
                 out = post(xb, out)
             outs.append(out.cpu().numpy())
