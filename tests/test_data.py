@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skae._data import as_float32_rows, check_float32_range, column_stats, global_scale
+from skae._device import resolve_device
+
+
+@pytest.mark.parametrize("make", [np.asarray, sp.csr_matrix])
+def test_column_stats_match_numpy(make):
+    X = np.random.default_rng(0).normal(size=(20000, 4)) * [1, 2, 3, 4] + 5
+    X[X < 3] = 0
+    stats = column_stats(make(X))
+    np.testing.assert_allclose(stats["mean"], X.mean(axis=0))
+    np.testing.assert_allclose(stats["var"], X.var(axis=0))
+    np.testing.assert_allclose(stats["min"], X.min(axis=0))
+    np.testing.assert_allclose(stats["max"], X.max(axis=0))
+
+
+def test_global_scale():
+    assert global_scale(np.array([1.0, 3.0])) == pytest.approx(np.sqrt(2.0))
+    assert global_scale(np.zeros(3)) == 1.0
+
+
+def test_float32_range_check():
+    check_float32_range({"min": np.array([-1e30]), "max": np.array([1e30])})
+    with pytest.raises(ValueError, match="float32"):
+        check_float32_range({"min": np.array([0.0]), "max": np.array([1e39])})
+
+
+def test_as_float32_rows_copies_only_when_needed():
+    X = np.ones((3, 2), dtype=np.float32)
+    assert as_float32_rows(X) is X
+    assert as_float32_rows(X.astype(np.float64)).dtype == np.float32
+    assert sp.issparse(as_float32_rows(sp.csr_matrix(X)))
+
+
+def test_resolve_device():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    with pytest.raises(ValueError, match="device='tpu'"):
+        resolve_device("tpu")

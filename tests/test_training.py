@@ -1,0 +1,124 @@
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from skae import AutoEncoderTransformer
+from skae._training import (
+    BatchIterator,
+    HoldOut,
+    StopOnDivergence,
+    TensorData,
+    forward_in_batches,
+    resolve_batch_size,
+    to_torch,
+)
+
+CPU = torch.device("cpu")
+
+
+def data(n=10, d=3):
+    return TensorData(torch.arange(n * d, dtype=torch.float32).reshape(n, d), device=CPU,
+                      generator=torch.Generator().manual_seed(0))
+
+
+def test_batches_cover_every_row_once_per_epoch():
+    batches = list(BatchIterator(data(), batch_size=4, shuffle=True))
+    assert [len(xb) for xb, _ in batches] == [4, 4, 2]
+    rows = torch.cat([xb[:, 0] for xb, _ in batches])
+    assert sorted(rows.tolist()) == [3.0 * i for i in range(10)]
+    assert all(xb is yb for xb, yb in batches)  # the target is the batch itself
+
+
+def test_unshuffled_batches_are_views_in_order():
+    d = data()
+    first, _ = next(iter(BatchIterator(d, batch_size=4)))
+    assert first.data_ptr() == d.X.data_ptr()
+    assert len(BatchIterator(d, batch_size=4)) == 3
+
+
+def test_shuffling_follows_the_generator():
+    def order(seed):
+        d = data()
+        d.generator = torch.Generator().manual_seed(seed)
+        return [xb[:, 0].tolist() for xb, _ in BatchIterator(d, 4, shuffle=True)]
+
+    assert order(1) == order(1) and order(1) != order(2)
+
+
+def test_sparse_rows_are_densified_per_batch():
+    X = sp.random(20, 5, density=0.3, format="csr", dtype=np.float32, random_state=0)
+    d = TensorData(X, device=CPU, generator=torch.Generator().manual_seed(0))
+    batches = [xb for xb, _ in BatchIterator(d, 8, shuffle=True)]
+    assert all(isinstance(b, torch.Tensor) and b.layout == torch.strided for b in batches)
+    assert sum(b.sum() for b in batches).item() == pytest.approx(X.sum(), rel=1e-5)
+
+
+def test_holdout_splits_disjoint_rows_without_copying():
+    d = data(20)
+    train, valid = HoldOut(0.25, seed=0)(d)
+    assert len(train) == 15 and len(valid) == 5
+    assert set(train.rows.tolist()).isdisjoint(valid.rows.tolist())
+    assert train.X is d.X
+
+
+def test_holdout_needs_two_rows():
+    with pytest.raises(ValueError, match="n_samples=1"):
+        HoldOut(0.1, seed=0)(data(1))
+
+
+def test_float32_arrays_are_not_copied():
+    X = np.ones((4, 3), dtype=np.float32)
+    assert to_torch(X, CPU).data_ptr() == X.ctypes.data
+
+
+def test_batch_size_resolution():
+    assert resolve_batch_size("adam", "auto") == 200
+    assert resolve_batch_size("adam", 32) == 32
+    assert resolve_batch_size("lbfgs", 32) == -1
+
+
+def test_forward_in_batches_matches_one_pass_and_keeps_dtype():
+    module = torch.nn.Linear(3, 2)
+    X = np.random.default_rng(0).normal(size=(25, 3))
+    out = forward_in_batches(module, "forward", X, CPU, batch_size=7)
+    assert out.dtype == np.float64 and out.shape == (25, 2)
+    expected = torch.nn.Linear(3, 2).double()
+    expected.load_state_dict(module.state_dict())
+    np.testing.assert_allclose(out, expected(torch.from_numpy(X)).detach().numpy())
+    assert next(module.parameters()).dtype == torch.float32  # the original is untouched
+
+
+def test_divergence_callback_names_the_loss():
+    class History(list):
+        def __getitem__(self, key):
+            return {"train_loss": float("nan")}["train_loss"]
+
+    class Net:
+        history, lr = History([{}]), 0.5
+
+    with pytest.raises(FloatingPointError, match="nan at epoch 1"):
+        StopOnDivergence().on_epoch_end(Net())
+
+
+def test_keyboard_interrupt_keeps_weights_and_warns(monkeypatch, small):
+    calls = {"n": 0}
+    original = StopOnDivergence.on_epoch_end
+
+    def interrupt_at_epoch_3(self, net, **kwargs):
+        original(self, net, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(StopOnDivergence, "on_epoch_end", interrupt_at_epoch_3)
+    ae = AutoEncoderTransformer(3, hidden_layer_sizes=(8,), max_iter=20, random_state=0,
+                                device="cpu")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ae.fit(small)
+    assert ae.n_iter_ == 3
+    assert any("interrupted after 3 epoch" in str(w.message) for w in caught)
+    assert np.isfinite(ae.transform(small)).all()
