@@ -26,7 +26,14 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
+# document the methods skae's private bases provide, not scikit-learn's mixins
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": "BaseEstimator,TransformerMixin,ClassifierMixin,RegressorMixin,"
+                         "ClassNamePrefixFeaturesOutMixin,_SetOutputMixin,_MetadataRequester",
+    "exclude-members": "set_fit_request,set_partial_fit_request,set_score_request,"
+                       "set_predict_request,set_transform_request,set_inverse_transform_request",
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = ["_templates"]

@@ -243,7 +243,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         Device the model lives on.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -355,9 +355,9 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
     ----------
     n_outputs_ : int
         Number of target columns.
-    y_mean_ : ndarray of shape (n_outputs_,)
+    y_mean_ : ndarray of shape (`n_outputs_`,)
         Target means subtracted before training.
-    y_scale_ : ndarray of shape (n_outputs_,)
+    y_scale_ : ndarray of shape (`n_outputs_`,)
         Target standard deviations divided out before training.
     pretrain_loss_curves_ : list of list of float
         Pre-training loss curve of each hidden layer, bottom first (empty for "none").
@@ -375,7 +375,7 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
         Device the model lives on.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
