@@ -4,8 +4,7 @@ from ._autoencoder import AutoEncoderTransformer
 from ._denoising import DenoisingAutoEncoder
 from ._stacked import StackedAutoEncoder
 from ._supervised import StackedAutoEncoderClassifier, StackedAutoEncoderRegressor
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "AutoEncoderTransformer",

@@ -40,6 +40,7 @@ from ._training import (
     to_torch,
     train,
 )
+from ._version import __version__
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
@@ -81,6 +82,23 @@ TRAINING_CONSTRAINTS = {
 
 class _NetMixin:
     """What every skae estimator owning a trained skorch net (``net_``) shares."""
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skae_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        version = state.pop("_skae_version", None)
+        if version is not None and version != __version__:
+            warnings.warn(
+                f"This {type(self).__name__} was pickled with skae {version} and is loaded "
+                f"with skae {__version__}; it may not work as before.", UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+        if "net_" in state:  # skorch maps a GPU-fitted model to the CPU where CUDA is absent
+            self.device_ = next(self.module_.parameters()).device
 
     def _train_net(self, data, *, epochs, seed, incremental=False):
         try:

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skae import AutoEncoderTransformer, DenoisingAutoEncoder, StackedAutoEncoder
+
+skl2onnx = pytest.importorskip("skl2onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from skae.onnx import register_converters  # noqa: E402
+
+FAST = {"max_iter": 3, "random_state": 0, "device": "cpu"}
+
+
+def run(onx, X):
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+@pytest.mark.parametrize("est", [
+    AutoEncoderTransformer(6, hidden_layer_sizes=(32, 16), activation="tanh", **FAST),
+    DenoisingAutoEncoder(80, **FAST),
+    StackedAutoEncoder(6, hidden_layer_sizes=(32,), activation="sigmoid",
+                       pretrain_max_iter=2, **FAST),
+])
+def test_onnx_encoder_matches_transform(digits, est):
+    register_converters()
+    X = digits[0].astype(np.float32)
+    est.fit(X)
+    onx = skl2onnx.to_onnx(est, X[:1])
+    np.testing.assert_allclose(run(onx, X)[0], est.transform(X), atol=1e-4, rtol=1e-4)
+
+
+def test_onnx_pipeline_scaler_autoencoder_logistic(digits):
+    register_converters()
+    X, y = digits[0].astype(np.float32), digits[1]
+    pipe = make_pipeline(StandardScaler(), AutoEncoderTransformer(8, **FAST),
+                         LogisticRegression(max_iter=500)).fit(X, y)
+    labels, probabilities = run(skl2onnx.to_onnx(pipe, X[:1], options={"zipmap": False}), X)
+    assert (labels == pipe.predict(X)).mean() > 0.99
+    np.testing.assert_allclose(probabilities, pipe.predict_proba(X), atol=1e-4)

@@ -1,0 +1,74 @@
+import pickle
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+import torch
+
+import skae
+from skae import (
+    AutoEncoderTransformer,
+    DenoisingAutoEncoder,
+    StackedAutoEncoder,
+    StackedAutoEncoderClassifier,
+)
+
+FAST = {"max_iter": 3, "random_state": 0, "device": "cpu"}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: AutoEncoderTransformer(4, hidden_layer_sizes=(16,), **FAST),
+    lambda: DenoisingAutoEncoder(4, hidden_layer_sizes=(16,), **FAST),
+    lambda: StackedAutoEncoder(4, hidden_layer_sizes=(16,), pretrain_max_iter=2, **FAST),
+])
+def test_joblib_round_trip_in_a_fresh_process_gives_identical_codes(tmp_path, digits, make):
+    X, _ = digits
+    est = make().fit(X[:200])
+    path = tmp_path / "model.joblib"
+    joblib.dump(est, path)
+    np.save(tmp_path / "X.npy", X[:50])
+    code = (
+        "import joblib, numpy as np, sys; "
+        f"est = joblib.load({str(path)!r}); "
+        f"np.save(sys.argv[1], est.transform(np.load({str(tmp_path / 'X.npy')!r})))"
+    )
+    out = tmp_path / "codes.npy"
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True)
+    assert np.array_equal(np.load(out), est.transform(X[:50]))
+
+
+def test_classifier_pickles(digits):
+    X, y = digits
+    clf = StackedAutoEncoderClassifier((16,), pretrain_max_iter=1, **FAST).fit(X[:200], y[:200])
+    clone = pickle.loads(pickle.dumps(clf))
+    assert np.array_equal(clone.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+
+
+def test_version_is_stored_and_a_mismatch_warns(small, monkeypatch):
+    est = AutoEncoderTransformer(2, hidden_layer_sizes=(4,), **FAST).fit(small)
+    blob = pickle.dumps(est)
+    assert est.__getstate__()["_skae_version"] == skae.__version__
+    monkeypatch.setattr("skae._base.__version__", "999.0")
+    with pytest.warns(UserWarning, match="pickled with skae 0.1.0 and is loaded with skae 999.0"):
+        pickle.loads(blob)
+
+
+def test_refitting_leaves_no_state_from_the_previous_fit(small):
+    est = AutoEncoderTransformer(2, hidden_layer_sizes=(4,), **FAST).fit(small)
+    first = est.net_
+    est.fit(small[:, :5])
+    assert est.net_ is not first and est.n_features_in_ == 5
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_gpu_fitted_model_loads_on_cpu(tmp_path, small):
+    est = AutoEncoderTransformer(2, hidden_layer_sizes=(4,), max_iter=3, random_state=0,
+                                 device="cuda").fit(small)
+    path = tmp_path / "gpu.pkl"
+    path.write_bytes(pickle.dumps(est))
+    code = ("import pickle, torch; torch.cuda.is_available = lambda: False; "
+            f"est = pickle.loads(open({str(path)!r}, 'rb').read()); "
+            "assert next(est.module_.parameters()).device.type == 'cpu'")
+    subprocess.run([sys.executable, "-c", code], check=True)
