@@ -100,6 +100,21 @@ class _NetMixin:
         if "net_" in state:  # skorch maps a GPU-fitted model to the CPU where CUDA is absent
             self.device_ = next(self.module_.parameters()).device
 
+    def _fit_standardization(self, X):
+        """Record ``mean_``, ``scale_`` and ``device_``; return X's column statistics."""
+        stats = column_stats(X)
+        check_float32_range(stats)
+        self.mean_, self.scale_ = stats["mean"], global_scale(stats["var"])
+        self.device_ = resolve_device(self.device)
+        return stats
+
+    def _make_net(self, module, module_kwargs, criterion, seed):
+        """Build ``net_`` from this estimator's parameters and initialise it, seeded locally."""
+        self.net_ = build_net(self.get_params(), module=module, module_kwargs=module_kwargs,
+                              criterion=criterion, criterion_kwargs={}, device=self.device_,
+                              seed=seed)
+        initialize_net(self.net_, seed)
+
     def _train_net(self, data, *, epochs, seed, incremental=False):
         try:
             result = train(self.net_, data, epochs=epochs, seed=seed)
@@ -260,20 +275,9 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         return self
 
     def _initialize(self, X, seed):
-        n_features = X.shape[1]
-        self.n_components_ = self._check_n_components(n_features)
-        stats = column_stats(X)
-        check_float32_range(stats)
-        self.mean_ = stats["mean"]
-        self.scale_ = global_scale(stats["var"])
-        self.device_ = resolve_device(self.device)
-        self.net_ = build_net(
-            self.get_params(), module=AutoEncoder,
-            module_kwargs=self._module_kwargs(n_features, stats),
-            criterion=PairLoss, criterion_kwargs={},
-            device=self.device_, seed=seed,
-        )
-        initialize_net(self.net_, seed)
+        self.n_components_ = self._check_n_components(X.shape[1])
+        stats = self._fit_standardization(X)
+        self._make_net(AutoEncoder, self._module_kwargs(X.shape[1], stats), PairLoss, seed)
         return stats
 
     def _pretrain(self, X, stats, seed):

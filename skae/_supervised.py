@@ -13,11 +13,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._base import TRAINING_CONSTRAINTS, _NetMixin, check_hidden_layer_sizes, derive_seed
-from ._data import as_float32_rows, check_float32_range, column_stats, global_scale
-from ._device import resolve_device
+from ._data import as_float32_rows
 from ._modules import Network, linears
 from ._pretraining import check_cross_entropy, load_encoder_weights, pretrain_stack
-from ._training import TensorData, build_net, forward_in_batches, initialize_net, to_torch
+from ._training import TensorData, forward_in_batches, to_torch
 from .noise import NOISES, check_noise_ratio
 
 _FLOAT_DTYPES = [np.float64, np.float32]
@@ -115,19 +114,13 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _initialize(self, X, n_outputs, seed):
-        stats = column_stats(X)
-        check_float32_range(stats)
-        self.mean_, self.scale_ = stats["mean"], global_scale(stats["var"])
-        self.device_ = resolve_device(self.device)
+        stats = self._fit_standardization(X)
         module_kwargs = {
             "n_features": X.shape[1], "n_outputs": n_outputs, "activation": self.activation,
             "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
             "mean": self.mean_, "scale": self.scale_,
         }
-        self.net_ = build_net(self.get_params(), module=Network, module_kwargs=module_kwargs,
-                              criterion=self._criterion(), criterion_kwargs={},
-                              device=self.device_, seed=seed)
-        initialize_net(self.net_, seed)
+        self._make_net(Network, module_kwargs, self._criterion(), seed)
         return stats
 
     def _pretrain(self, X, stats, seed):

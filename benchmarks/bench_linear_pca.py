@@ -1,0 +1,63 @@
+"""A linear autoencoder learns PCA's subspace (Baldi & Hornik 1989) on MNIST.
+
+Linear AutoEncoderTransformer (hidden_layer_sizes=(), activation="identity"), k=30, trained
+on the 60k MNIST training rows with full-batch L-BFGS; per-image summed squared error on the
+10k test rows against PCA(30) (13.87 in Hinton & Salakhutdinov's table). Reports the largest
+principal angle between the two subspaces and, per component, the angle between PCA's ordered
+components and the left singular vectors of the decoder weights (Plaut 2018; with an L2
+penalty they are the principal directions, Kunin et al. 2019).
+Targets (reproduction issue): largest angle <= 1 degree, test error within 1% of PCA's.
+
+    python benchmarks/bench_linear_pca.py [--quick] [--data PATH]
+"""
+
+import warnings
+
+import numpy as np
+from _common import load_mnist, parser, print_table, timed, write_results
+from scipy.linalg import subspace_angles
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+
+from skae import AutoEncoderTransformer
+
+
+def per_image_error(model, X):
+    return float(np.mean(np.sum((model.inverse_transform(model.transform(X)) - X) ** 2, axis=1)))
+
+
+def main():
+    args = parser(__doc__.splitlines()[0]).parse_args()
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    k = 30
+    n_train, max_iter = (10000, 10) if args.quick else (None, 100)
+    X, _, X_test, _ = load_mnist(args.data, n_train)
+    pca, pca_s = timed(PCA(k).fit, X)
+    rows = [{"model": f"PCA({k})", "test_error_per_image": per_image_error(pca, X_test),
+             "fit_s": pca_s}]
+    for alpha in (0.0, 1e-4):
+        ae = AutoEncoderTransformer(k, hidden_layer_sizes=(), activation="identity",
+                                    solver="lbfgs", alpha=alpha, max_iter=max_iter,
+                                    tol=1e-7, random_state=0, device=args.device)
+        _, seconds = timed(ae.fit, X)
+        decoder = ae.module_.decoder[0].weight.detach().cpu().numpy().astype(np.float64)
+        U = np.linalg.svd(decoder, full_matrices=False)[0]
+        per_component = np.degrees(np.arccos(np.clip(
+            np.abs(np.sum(U.T * pca.components_, axis=1)), 0, 1)))
+        error = per_image_error(ae, X_test)
+        rows.append({
+            "model": f"linear AE, lbfgs, alpha={alpha}",
+            "test_error_per_image": error,
+            "vs_pca": error / rows[0]["test_error_per_image"] - 1,
+            "max_angle_deg": float(np.degrees(subspace_angles(decoder, pca.components_.T).max())),
+            "svd_angles_first5_deg": [round(float(a), 2) for a in per_component[:5]],
+            "svd_angle_median_deg": float(np.median(per_component)),
+            "epochs": ae.n_iter_, "fit_s": seconds,
+        })
+    print_table(rows, ["model", "test_error_per_image", "vs_pca", "max_angle_deg",
+                       "svd_angles_first5_deg", "svd_angle_median_deg", "epochs", "fit_s"])
+    write_results("bench_linear_pca", args, rows)
+
+
+if __name__ == "__main__":
+    main()
