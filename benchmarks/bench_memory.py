@@ -1,0 +1,84 @@
+"""Peak resident memory of fitting MNIST: skae vs a raw torch loop vs PCA, each in a fresh process.
+
+Every contender loads the same float32 array (60k x 784, pixels/255) and trains one epoch
+(PCA: one fit). Target (speed issue): skae within 1.2x of the raw loop's peak — no copy of
+X beyond one float32 version. Also: partial_fit over a stream of chunks keeps memory flat
+(peak after 20 chunks vs after 80).
+
+    python benchmarks/bench_memory.py [--quick] [--data PATH]
+"""
+
+import subprocess
+import sys
+
+from _common import parser, print_table, write_results
+
+LOAD = """
+import resource, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+sys.path.insert(0, {bench!r})
+from _common import load_mnist
+X = load_mnist({data!r}, {n})[0]
+"""
+
+CONTENDERS = {
+    "load only": "",
+    "PCA(32).fit": "from sklearn.decomposition import PCA; PCA(32).fit(X)",
+    "raw torch loop, 1 epoch": """
+import torch
+from torch import nn
+model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 32), nn.Linear(32, 256),
+                      nn.ReLU(), nn.Linear(256, 784))
+opt = torch.optim.Adam(model.parameters(), fused=True)
+data = torch.from_numpy(X)
+for i in range(0, len(data), 256):
+    xb = data[i:i + 256]
+    loss = nn.functional.mse_loss(model(xb), xb)
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "skae fit, 1 epoch": """
+from skae import AutoEncoderTransformer
+AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu").fit(X)
+""",
+    "skae partial_fit, 20 chunks": """
+from skae import AutoEncoderTransformer
+ae = AutoEncoderTransformer(32, device="cpu")
+for i in range(20):
+    ae.partial_fit(X[(i % 20) * 1000:(i % 20 + 1) * 1000])
+""",
+    "skae partial_fit, 80 chunks": """
+from skae import AutoEncoderTransformer
+ae = AutoEncoderTransformer(32, device="cpu")
+for i in range(80):
+    ae.partial_fit(X[(i % 20) * 1000:(i % 20 + 1) * 1000])
+""",
+}
+REPORT = "\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+
+
+def peak_mb(code):
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    args = parser(__doc__.splitlines()[0]).parse_args()
+    from pathlib import Path
+
+    n = 10000 if args.quick else 60000
+    bench = str(Path(__file__).resolve().parent)
+    load = LOAD.format(bench=bench, data=args.data, n=n)
+    rows = [{"contender": name, "peak_rss_mb": peak_mb(load + body + REPORT)}
+            for name, body in CONTENDERS.items()]
+    raw = next(r["peak_rss_mb"] for r in rows if r["contender"].startswith("raw"))
+    for r in rows:
+        r["vs_raw_loop"] = r["peak_rss_mb"] / raw
+    print(f"{n} rows x 784 float32 = {n * 784 * 4 / 2**20:.0f} MiB")
+    print_table(rows, ["contender", "peak_rss_mb", "vs_raw_loop"])
+    write_results("bench_memory", args, rows)
+
+
+if __name__ == "__main__":
+    main()
