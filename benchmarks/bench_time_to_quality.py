@@ -37,7 +37,7 @@ def main():
     args = parser(__doc__.splitlines()[0]).parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     X, _, X_test, _ = load_mnist(args.data, 10000 if args.quick else None, 2000)
-    budget = 20 if args.quick else 300
+    budget = 20 if args.quick else 120
     rows = []
     for k in (16, 32):
         pca = PCA(k).fit(X)
