@@ -3,7 +3,8 @@
 Every contender loads the same float32 array (60k x 784, pixels/255) and trains one epoch
 (PCA: one fit). Target (speed issue): skae within 1.2x of the raw loop's peak — no copy of
 X beyond one float32 version. Also: partial_fit over a stream of chunks keeps memory flat
-(peak after 20 chunks vs after 80).
+(peak after 20 chunks vs after 80). The import rows separate what the libraries cost from
+what the data cost: skae imports scikit-learn, scipy and skorch besides torch.
 
     python benchmarks/bench_memory.py [--quick] [--data PATH]
 """
@@ -24,6 +25,8 @@ X = load_mnist({data!r}, {n})[0]
 
 CONTENDERS = {
     "load only": "",
+    "load + import torch": "import torch",
+    "load + import skae": "import skae",
     "PCA(32).fit": "from sklearn.decomposition import PCA; PCA(32).fit(X)",
     "raw torch loop, 1 epoch": """
 import torch
