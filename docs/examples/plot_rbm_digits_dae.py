@@ -6,7 +6,9 @@ scikit-learn's "Restricted Boltzmann Machine features for digit classification" 
 with a :class:`~skae.DenoisingAutoEncoder` in the RBM's place. As there, the 8x8 digits are
 nudged by one pixel in four directions (5x the data), scaled to [0, 1] and split 80/20; the
 feature learner has 100 units and feeds a logistic regression. The DAE keeps its defaults
-(25% masking). ``benchmarks/bench_rbm_digits.py`` records the comparison.
+(25% masking). ``benchmarks/bench_rbm_digits.py`` records the comparison over three seeds:
+the RBM features do better here (about 0.94 against 0.90), a target skae does not meet yet
+(see the benchmarks page for what was tried).
 """
 
 # %%
@@ -64,11 +66,11 @@ for name, model in [("raw pixels", raw), ("RBM features", rbm), ("DAE features",
 
 # %%
 # The grid search scikit-learn's example leaves out for time: the masking ratio, on the
-# downstream accuracy (with fewer epochs, to stay quick).
+# downstream accuracy (on 2,000 training rows and with fewer epochs, to stay quick).
 search = GridSearchCV(
-    Pipeline([("dae", DenoisingAutoEncoder(100, max_iter=20, random_state=0)),
+    Pipeline([("dae", DenoisingAutoEncoder(100, max_iter=10, random_state=0)),
               ("logistic", LogisticRegression(C=6000, max_iter=1000))]),
-    {"dae__noise_ratio": [0.0, 0.25, 0.5]}, cv=3, n_jobs=2,
-).fit(X_train, y_train)
-for ratio, score in zip([0.0, 0.25, 0.5], search.cv_results_["mean_test_score"], strict=True):
+    {"dae__noise_ratio": [0.0, 0.25]}, cv=2, n_jobs=2,
+).fit(X_train[:2000], y_train[:2000])
+for ratio, score in zip([0.0, 0.25], search.cv_results_["mean_test_score"], strict=True):
     print(f"noise_ratio={ratio}: CV accuracy {score:.4f}")
