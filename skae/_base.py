@@ -25,7 +25,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._data import (
     as_float32_rows,
-    check_float32_range,
     column_stats,
     global_scale,
     wrap_like_output,
@@ -103,8 +102,7 @@ class _NetMixin:
     def _fit_standardization(self, X):
         """Record ``mean_``, ``scale_`` and ``device_``; return X's column statistics."""
         stats = column_stats(X)
-        check_float32_range(stats)
-        self.mean_, self.scale_ = stats["mean"], global_scale(stats["var"])
+        self.mean_, self.scale_ = stats["mean"], global_scale(stats["var"], stats["mean"])
         self.device_ = resolve_device(self.device)
         return stats
 
@@ -402,4 +400,5 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
 
 
 def _neg_row_mse(x, reconstruction):
-    return -((reconstruction - x) ** 2).mean(dim=1)
+    # in float64: squared errors of float32 data beyond 1e19 overflow float32
+    return -((reconstruction.double() - x.double()) ** 2).mean(dim=1)

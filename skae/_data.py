@@ -23,35 +23,47 @@ def column_stats(X):
         lo, hi = np.minimum(lo, chunk.min(axis=0)), np.maximum(hi, chunk.max(axis=0))
     mean = total / n
     sq = np.zeros(X.shape[1])
-    with np.errstate(over="ignore"):  # values beyond float32 fail check_float32_range anyway
+    with np.errstate(over="ignore"):  # values beyond float32 are refused by as_float32_rows
         for start in range(0, n, _CHUNK_ROWS):
             chunk = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
             sq += ((chunk - mean) ** 2).sum(axis=0)
     return {"mean": mean, "var": sq / n, "min": lo, "max": hi}
 
 
-def global_scale(var):
-    """One scale for all columns: the root mean variance (1 for constant data).
+def global_scale(var, mean=0.0):
+    """One scale for all columns: the root mean variance.
 
     A single scale keeps squared error in the data's own units, so a linear
-    autoencoder minimises exactly what PCA minimises.
+    autoencoder minimises exactly what PCA minimises. Variation that float32 cannot
+    represent (below its resolution at the data's magnitude, or its smallest normal
+    number) counts as none: the scale is then 1.
+
+    Examples
+    --------
+    >>> global_scale(np.array([1.0, 3.0]))
+    1.414...
+    >>> global_scale(np.array([1e-94]), mean=np.array([1e-31]))
+    1.0
     """
     scale = float(np.sqrt(np.mean(var)))
-    return scale if np.isfinite(scale) and scale > 0 else 1.0
-
-
-def check_float32_range(stats):
-    """Raise if the data cannot be represented in float32, the training precision."""
-    largest = max(np.abs(stats["min"]).max(), np.abs(stats["max"]).max())
-    if largest > _FLOAT32_MAX:
-        raise ValueError(
-            f"X holds values as large as {largest:.3g}, beyond float32's range "
-            f"(about {_FLOAT32_MAX:.3g}) in which skae trains; rescale X first."
-        )
+    resolution = np.finfo(np.float32).eps * float(np.max(np.abs(mean)))
+    floor = max(float(np.finfo(np.float32).tiny), resolution)
+    return scale if np.isfinite(scale) and scale > floor else 1.0
 
 
 def as_float32_rows(X):
-    """``X`` as C-ordered float32 (no copy when it already is), CSR kept sparse."""
+    """``X`` as C-ordered float32 (no copy when it already is), CSR kept sparse.
+
+    Raises a ValueError when X holds values beyond float32's range, in which skae trains.
+    """
+    values = X.data if sp.issparse(X) else X
+    if X.dtype == np.float64 and values.size:
+        largest = max(abs(float(values.min())), abs(float(values.max())))
+        if largest > _FLOAT32_MAX:
+            raise ValueError(
+                f"X holds values as large as {largest:.3g}, beyond float32's range "
+                f"(about {_FLOAT32_MAX:.3g}) in which skae trains; rescale X first."
+            )
     if sp.issparse(X):
         return X.astype(np.float32, copy=False)
     return np.ascontiguousarray(X, dtype=np.float32)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skae._data import as_float32_rows, check_float32_range, column_stats, global_scale
+from skae._data import as_float32_rows, column_stats, global_scale
 from skae._device import resolve_device
 
 
@@ -22,10 +22,12 @@ def test_global_scale():
     assert global_scale(np.zeros(3)) == 1.0
 
 
-def test_float32_range_check():
-    check_float32_range({"min": np.array([-1e30]), "max": np.array([1e30])})
+def test_values_beyond_float32_are_refused_before_the_cast():
+    assert as_float32_rows(np.array([[-1e30, 1e30]])).dtype == np.float32
     with pytest.raises(ValueError, match="float32"):
-        check_float32_range({"min": np.array([0.0]), "max": np.array([1e39])})
+        as_float32_rows(np.array([[0.0, 1e39]]))
+    with pytest.raises(ValueError, match="float32"):
+        as_float32_rows(sp.csr_matrix(np.array([[0.0, -1e39]])))
 
 
 def test_as_float32_rows_copies_only_when_needed():
