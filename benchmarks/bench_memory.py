@@ -47,14 +47,16 @@ AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu").fit(X)
     "skae partial_fit, 20 chunks": """
 from skae import AutoEncoderTransformer
 ae = AutoEncoderTransformer(32, device="cpu")
+chunk = len(X) // 20
 for i in range(20):
-    ae.partial_fit(X[(i % 20) * 1000:(i % 20 + 1) * 1000])
+    ae.partial_fit(X[(i % 20) * chunk:(i % 20 + 1) * chunk])
 """,
     "skae partial_fit, 80 chunks": """
 from skae import AutoEncoderTransformer
 ae = AutoEncoderTransformer(32, device="cpu")
+chunk = len(X) // 20
 for i in range(80):
-    ae.partial_fit(X[(i % 20) * 1000:(i % 20 + 1) * 1000])
+    ae.partial_fit(X[(i % 20) * chunk:(i % 20 + 1) * chunk])
 """,
 }
 REPORT = "\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
