@@ -36,14 +36,16 @@ def first_layer_weights(estimator):
     return layer.weight.detach().cpu().numpy()
 
 
-def _image_grid(plt, images, image_shape, n_cols, cmap="gray", title=None):
+def _image_grid(plt, images, image_shape, n_cols, cmap="gray", title=None, symmetric=False):
     n_rows = int(np.ceil(len(images) / n_cols))
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * 0.9, n_rows * 0.9 + 0.4),
                              squeeze=False)
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, image in zip(axes.ravel(), images, strict=False):
-        ax.imshow(np.reshape(image, image_shape), cmap=cmap, interpolation="nearest")
+        limit = np.abs(image).max() if symmetric else None  # white is zero weight
+        ax.imshow(np.reshape(image, image_shape), cmap=cmap, interpolation="nearest",
+                  vmin=-limit if symmetric else None, vmax=limit)
     if title:
         fig.suptitle(title)
     return fig
@@ -80,7 +82,8 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
     plt = _pyplot()
     weights = first_layer_weights(estimator)[:n_filters]
     return _image_grid(plt, weights, image_shape, min(n_cols, len(weights)), cmap="RdBu_r",
-                       title=f"{type(estimator).__name__}: first-layer filters")
+                       title=f"{type(estimator).__name__}: first-layer filters",
+                       symmetric=True)
 
 
 def _corrupt(estimator, X, seed=0):

