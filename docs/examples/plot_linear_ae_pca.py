@@ -4,7 +4,7 @@ A linear autoencoder learns PCA's subspace
 
 With no hidden layers and the identity activation, an autoencoder is linear, and its
 optimum spans the top principal subspace (Baldi & Hornik, 1989). Full-batch L-BFGS finds it
-in well under a second on digits. The decoder's columns are not PCA's ordered components,
+on digits in a few seconds of CPU. The decoder's columns are not PCA's ordered components,
 but an SVD of the decoder recovers them.
 """
 
