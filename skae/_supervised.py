@@ -207,6 +207,22 @@ _SHARED_DOC = """
 """
 
 
+# fitted attributes both supervised estimators have, after their own
+_SHARED_ATTRIBUTES = """    n_iter_ : int
+        Number of fine-tuning epochs.
+    net_ : skorch.NeuralNet
+        The skorch net that fine-tuned the model.
+    module_ : torch.nn.Module
+        The network (``hidden`` and ``output``).
+    device_ : torch.device
+        Device the model lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+"""
+
+
 class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
     __doc__ = """Classifier whose hidden layers start from greedy autoencoder pre-training.
 
@@ -224,21 +240,9 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         Pre-training loss curve of each hidden layer, bottom first (empty for "none").
     loss_curve_ : list of float
         Fine-tuning cross-entropy of each epoch.
-    n_iter_ : int
-        Number of fine-tuning epochs.
     validation_scores_ : list of float or None
         With ``early_stopping``, the negative held-out cross-entropy per epoch.
-    net_ : skorch.NeuralNet
-        The skorch net that fine-tuned the model.
-    module_ : torch.nn.Module
-        The network (``hidden`` and ``output``).
-    device_ : torch.device
-        Device the model lives on.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string column names.
-
+""" + _SHARED_ATTRIBUTES + """
     See Also
     --------
     StackedAutoEncoderRegressor : The same for regression.
@@ -356,21 +360,9 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
         Pre-training loss curve of each hidden layer, bottom first (empty for "none").
     loss_curve_ : list of float
         Fine-tuning MSE (of standardised targets) of each epoch.
-    n_iter_ : int
-        Number of fine-tuning epochs.
     validation_scores_ : list of float or None
         With ``early_stopping``, the negative held-out loss per epoch.
-    net_ : skorch.NeuralNet
-        The skorch net that fine-tuned the model.
-    module_ : torch.nn.Module
-        The network (``hidden`` and ``output``).
-    device_ : torch.device
-        Device the model lives on.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string column names.
-
+""" + _SHARED_ATTRIBUTES + """
     See Also
     --------
     StackedAutoEncoderClassifier : The same for classification.
