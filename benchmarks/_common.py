@@ -21,7 +21,28 @@ def parser(description):
                         "default $SKAE_MNIST or ../shared/data/mnist.npz")
     p.add_argument("--quick", action="store_true", help="a small subset, under a minute")
     p.add_argument("--device", default="cpu", help="device for skae (cpu, cuda, auto)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="runs in parallel processes (several small trainings share a GPU)")
     return p
+
+
+def run_all(fn, configs, jobs=1):
+    """``[fn(**c) for c in configs]``, in ``jobs`` parallel processes when jobs > 1.
+
+    Each process keeps torch to 2 threads so that parallel runs do not oversubscribe.
+    """
+    if jobs == 1:
+        return [fn(**c) for c in configs]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=jobs, backend="loky")(delayed(_limited)(fn, c) for c in configs)
+
+
+def _limited(fn, config):
+    import torch
+
+    torch.set_num_threads(2)
+    return fn(**config)
 
 
 def load_mnist(path, n_train=None, n_test=None):
@@ -49,7 +70,8 @@ def write_results(name, args, rows, extra=None):
     record = {
         "command": "python benchmarks/" + name + ".py " + " ".join(
             f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')} {v}"
-            for k, v in vars(args).items() if v not in (False, None) and k != "data"),
+            for k, v in vars(args).items()
+            if v not in (False, None) and k != "data" and not (k == "jobs" and v == 1)),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"),
         "rows": rows,

@@ -67,6 +67,7 @@ TRAINING_CONSTRAINTS = {
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -74,6 +75,8 @@ TRAINING_CONSTRAINTS = {
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "shuffle": ["boolean"],
     "device": [str],
+    "precision": [StrOptions({"float32", "bf16-mixed"})],
+    "compile": ["boolean"],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
@@ -192,9 +195,10 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
                  solver="adam", alpha=1e-4, batch_size="auto", learning_rate=1e-3,
-                 max_iter=200, tol=1e-4, n_iter_no_change=10, early_stopping=False,
-                 validation_fraction=0.1, shuffle=True, device="auto", random_state=None,
-                 verbose=0, warm_start=False):
+                 learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
+                 early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
+                 precision="float32", compile=False, random_state=None, verbose=0,
+                 warm_start=False):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -202,6 +206,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -209,6 +214,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         self.validation_fraction = validation_fraction
         self.shuffle = shuffle
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start

@@ -47,6 +47,11 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3
         Adam's step size.
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        "cosine" anneals Adam's step size to 0 over ``max_iter`` epochs of each fit
+        (each pre-trained layer over ``pretrain_max_iter``, where there is one); it
+        helps to settle in the end (for example a linear autoencoder onto PCA's exact
+        subspace). Ignored by lbfgs and by ``partial_fit``, which keeps the step size.
     max_iter : int, default=200
         Maximum number of fine-tuning epochs; 0 keeps the pre-trained stack as it is.
     tol : float, default=1e-4
@@ -63,6 +68,14 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         Shuffle the rows every epoch.
     device : str, default="auto"
         "auto", "cpu", "cuda", "cuda:N" or "mps".
+    precision : {"float32", "bf16-mixed"}, default="float32"
+        "bf16-mixed" runs the training forward passes under
+        ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
+        float32): faster on GPUs with bf16 matrix units, a little less exact.
+        ``transform`` and scoring always compute in the input's float dtype.
+    compile : bool, default=False
+        Train through ``torch.compile`` of the module (the first epoch pays the
+        compilation; the fitted module stays a plain, picklable ``nn.Module``).
     random_state : int, RandomState instance or None, default=None
         Seeds every layer's initialisation, shuffling and corruption locally.
     verbose : int, default=0
@@ -133,15 +146,19 @@ class StackedAutoEncoder(_BaseAutoEncoder):
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256, 128), noise=None,
                  noise_ratio=0.25, pretrain_max_iter=20, activation="relu", solver="adam",
-                 alpha=1e-4, batch_size="auto", learning_rate=1e-3, max_iter=200, tol=1e-4,
-                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, device="auto", random_state=None, verbose=0, warm_start=False):
+                 alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
+                 early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
+                 precision="float32", compile=False, random_state=None, verbose=0,
+                 warm_start=False):
         super().__init__(
             n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_schedule=learning_rate_schedule,
             max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
-            shuffle=shuffle, device=device, random_state=random_state, verbose=verbose,
+            shuffle=shuffle, device=device, precision=precision, compile=compile,
+            random_state=random_state, verbose=verbose,
             warm_start=warm_start,
         )
         self.noise = noise

@@ -49,12 +49,12 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
     }
 
-    def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising",
-                 noise="masking", noise_ratio=0.25, pretrain_max_iter=20,
-                 reconstruction_loss="mse", activation="relu", solver="adam", alpha=1e-4,
-                 batch_size="auto", learning_rate=1e-3, max_iter=200, tol=1e-4,
-                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, device="auto", random_state=None, verbose=0):
+    def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
+                 noise_ratio=0.25, pretrain_max_iter=20, reconstruction_loss="mse",
+                 activation="relu", solver="adam", alpha=1e-4, batch_size="auto",
+                 learning_rate=1e-3, learning_rate_schedule="constant", max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, shuffle=True,
+                 device="auto", precision="float32", compile=False, random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.pretraining = pretraining
         self.noise = noise
@@ -66,6 +66,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -73,6 +74,8 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         self.validation_fraction = validation_fraction
         self.shuffle = shuffle
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
 
@@ -185,6 +188,11 @@ _SHARED_DOC = """
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3
         Adam's step size.
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        "cosine" anneals Adam's step size to 0 over ``max_iter`` epochs of each fit
+        (each pre-trained layer over ``pretrain_max_iter``, where there is one); it
+        helps to settle in the end (for example a linear autoencoder onto PCA's exact
+        subspace). Ignored by lbfgs and by ``partial_fit``, which keeps the step size.
     max_iter : int, default=200
         Maximum number of fine-tuning epochs.
     tol : float, default=1e-4
@@ -200,6 +208,14 @@ _SHARED_DOC = """
         Shuffle the rows every epoch.
     device : str, default="auto"
         "auto", "cpu", "cuda", "cuda:N" or "mps".
+    precision : {"float32", "bf16-mixed"}, default="float32"
+        "bf16-mixed" runs the training forward passes under
+        ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
+        float32): faster on GPUs with bf16 matrix units, a little less exact.
+        ``transform`` and scoring always compute in the input's float dtype.
+    compile : bool, default=False
+        Train through ``torch.compile`` of the module (the first epoch pays the
+        compilation; the fitted module stays a plain, picklable ``nn.Module``).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and corruption locally.
     verbose : int, default=0
@@ -272,20 +288,22 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         "unlabeled_label": [Integral, None],
     }
 
-    def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising",
-                 noise="masking", noise_ratio=0.25, pretrain_max_iter=20,
-                 reconstruction_loss="mse", activation="relu", solver="adam", alpha=1e-4,
-                 batch_size="auto", learning_rate=1e-3, max_iter=200, tol=1e-4,
-                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, device="auto", random_state=None, verbose=0,
+    def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
+                 noise_ratio=0.25, pretrain_max_iter=20, reconstruction_loss="mse",
+                 activation="relu", solver="adam", alpha=1e-4, batch_size="auto",
+                 learning_rate=1e-3, learning_rate_schedule="constant", max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, shuffle=True,
+                 device="auto", precision="float32", compile=False, random_state=None, verbose=0,
                  unlabeled_label=-1):
         super().__init__(
             hidden_layer_sizes, pretraining=pretraining, noise=noise, noise_ratio=noise_ratio,
             pretrain_max_iter=pretrain_max_iter, reconstruction_loss=reconstruction_loss,
             activation=activation, solver=solver, alpha=alpha, batch_size=batch_size,
-            learning_rate=learning_rate, max_iter=max_iter, tol=tol,
+            learning_rate=learning_rate,
+            learning_rate_schedule=learning_rate_schedule, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
             validation_fraction=validation_fraction, shuffle=shuffle, device=device,
+            precision=precision, compile=compile,
             random_state=random_state, verbose=verbose,
         )
         self.unlabeled_label = unlabeled_label

@@ -15,7 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
+from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._device import fits_on, rng_devices
 
@@ -141,11 +142,40 @@ def optimizer_params(solver, learning_rate, alpha, device):
 
 
 class _Net(NeuralNet):
-    """skorch's NeuralNet plus an explicit L2 term for optimisers without weight decay."""
+    """skorch's NeuralNet plus an L2 term, bf16 autocast and a compiled training forward.
 
-    def __init__(self, *args, l2=0.0, **kwargs):
+    ``l2``: explicit L2 penalty for optimisers without weight decay (L-BFGS).
+    ``autocast_bf16``: training and validation forward passes run under
+    ``torch.autocast(dtype=torch.bfloat16)``; weights, optimiser state and the loss
+    stay float32. ``compile_forward``: those passes go through ``torch.compile`` of
+    ``module_``, which shares its parameters; ``module_`` itself stays a plain module
+    (pickles, deep-copies, ``encode``/``decode``) and the compiled wrapper is
+    rebuilt lazily, never pickled.
+    """
+
+    def __init__(self, *args, l2=0.0, autocast_bf16=False, compile_forward=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.l2 = l2
+        self.autocast_bf16 = autocast_bf16
+        self.compile_forward = compile_forward
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_compiled_forward", None)
+        return state
+
+    def infer(self, x, **fit_params):
+        module = self.module_
+        if self.compile_forward:
+            # kept out of skorch's attribute checks (it is not a module of its own)
+            if self.__dict__.get("_compiled_forward") is None:
+                self.__dict__["_compiled_forward"] = torch.compile(self.module_)
+            module = self.__dict__["_compiled_forward"]
+        x = x.to(self.device)
+        if not self.autocast_bf16:
+            return module(x, **fit_params)
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
+            return module(x, **fit_params)
 
     def _set_training(self, training=True):
         # skorch calls this every batch; walking the module tree each time costs ~50 us
@@ -153,6 +183,9 @@ class _Net(NeuralNet):
             super()._set_training(training)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        if self.autocast_bf16:  # the loss in float32, as autocast's own loss functions do
+            y_pred = tuple(t.float() for t in y_pred) if isinstance(y_pred, tuple) else (
+                y_pred.float())
         loss = super().get_loss(y_pred, y_true, X=X, training=training)
         if self.l2 and training:
             weights = [p for name, p in self.module_.named_parameters() if name.endswith("weight")]
@@ -176,6 +209,9 @@ def build_net(params, *, module, module_kwargs, criterion, criterion_kwargs, dev
         threshold_mode="abs", load_best=params["early_stopping"],
     )
     callbacks = [("diverged", StopOnDivergence()), ("stopper", stopper)]
+    if params["learning_rate_schedule"] == "cosine" and not full_batch:
+        callbacks.append(("lr_schedule", LRScheduler(
+            CosineAnnealingLR, T_max=max(params["max_iter"], 1), step_every="epoch")))
     if params["verbose"] >= 1 and not full_batch:
         callbacks.append(("progress", ProgressBar()))
     prefixed = {f"module__{k}": v for k, v in module_kwargs.items()}
@@ -184,6 +220,7 @@ def build_net(params, *, module, module_kwargs, criterion, criterion_kwargs, dev
         module, criterion=criterion, **prefixed,
         **optimizer_params(params["solver"], params["learning_rate"], params["alpha"], device),
         l2=params["alpha"] if full_batch else 0.0,
+        autocast_bf16=params["precision"] == "bf16-mixed", compile_forward=params["compile"],
         max_epochs=params["max_iter"],
         batch_size=resolve_batch_size(params["solver"], params["batch_size"]),
         iterator_train=BatchIterator, iterator_valid=BatchIterator,
