@@ -26,16 +26,26 @@ def parser(description):
     return p
 
 
-def run_all(fn, configs, jobs=1):
+def run_all(fn, configs, jobs=1, partial=None):
     """``[fn(**c) for c in configs]``, in ``jobs`` parallel processes when jobs > 1.
 
     Each process keeps torch to 2 threads so that parallel runs do not oversubscribe.
+    ``partial(rows)``, when given, is called with the rows finished so far (in order), so
+    that a run stopped by a time limit leaves its results behind.
     """
     if jobs == 1:
-        return [fn(**c) for c in configs]
-    from joblib import Parallel, delayed
+        results = (fn(**c) for c in configs)
+    else:
+        from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=jobs, backend="loky")(delayed(_limited)(fn, c) for c in configs)
+        results = Parallel(n_jobs=jobs, backend="loky", return_as="generator")(
+            delayed(_limited)(fn, c) for c in configs)
+    rows = []
+    for row in results:
+        rows.append(row)
+        if partial is not None and len(rows) < len(configs):
+            partial(rows)
+    return rows
 
 
 def _limited(fn, config):

@@ -69,11 +69,12 @@ def main():
     configs = [{"contender": c, "X": X, "X_test": X_test, "device": args.device,
                 "epochs": epochs, "pretrain_epochs": pretrain}
                for c in args.contenders.split(",")]
-    rows = run_all(run, configs, args.jobs)
-    print_table(rows, ["model", "device", "test_error_per_image", "test_mse_per_pixel",
-                       "train_error_per_image", "epochs", "fit_s"])
     default = args.contenders == "pca,deep,stacked"
     suffix = "" if default else "-" + args.contenders.replace(",", "-")
+    rows = run_all(run, configs, args.jobs, partial=lambda done: write_results(
+        "bench_hinton" + suffix, args, done, {"partial": True}))
+    print_table(rows, ["model", "device", "test_error_per_image", "test_mse_per_pixel",
+                       "train_error_per_image", "epochs", "fit_s"])
     write_results("bench_hinton" + suffix, args, rows,
                   {"paper": {"deep autoencoder": 3.00, "logistic PCA": 8.01, "PCA": 13.87}})
 

@@ -27,7 +27,8 @@ def main():
                 "hidden": hidden, "recipe": "papers", "pretraining": "denoising",
                 "noise_ratio": ratio, "seed": seed, "device": args.device, **epochs}
                for n in labels for seed in seeds for ratio in RATIOS]
-    rows = run_all(fit_and_score, configs, args.jobs)
+    rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
+        "bench_noise_curve" + suffix(args, hidden), args, done, {"partial": True}))
     print_table(rows, ["labels", "seed", "noise_ratio", "test_error_pct", "epochs", "fit_s"])
     curve = []
     for n in labels:

@@ -88,7 +88,8 @@ def main():
                 "device": args.device, **epochs}
                for recipe in args.recipes.split(",") for n in labels for seed in seeds
                for pretraining in ("none", "autoencoder", "denoising")]
-    rows = run_all(fit_and_score, configs, args.jobs)
+    rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
+        "bench_pretraining" + suffix(args, hidden), args, done, {"partial": True}))
     print_table(rows, ["recipe", "labels", "seed", "pretraining", "test_error_pct", "epochs",
                        "fit_s"])
     print()

@@ -26,13 +26,15 @@ timeout 170 python3 $B/bench_gpu.py > "$L/bench_gpu.log" 2>&1
 echo "bench_gpu rc=$?" >> "$L/env.txt"
 
 T=280
-timeout $T python3 $B/bench_hinton.py --device cuda --jobs 2 --contenders deep,stacked \
-    --epochs 400 > "$L/bench_hinton.log" 2>&1 &
+timeout $T python3 $B/bench_hinton.py --device cuda --contenders deep --epochs 300 \
+    > "$L/bench_hinton_deep.log" 2>&1 &
+timeout $T python3 $B/bench_hinton.py --device cuda --contenders stacked --epochs 300 \
+    > "$L/bench_hinton_stacked.log" 2>&1 &
 timeout $T python3 $B/bench_linear_pca.py --device cuda --lbfgs-steps 300 --adam-epochs 150 \
     > "$L/bench_linear_pca.log" 2>&1 &
 timeout $T python3 $B/bench_pretraining.py --device cuda --hidden 1000,1000,1000 \
     --labels 60000,600,1000 --rows 60000 --test-rows 10000 --recipes papers --seeds 1 \
-    --early-stopping --jobs 4 > "$L/bench_pretraining.log" 2>&1 &
+    --early-stopping --jobs 3 > "$L/bench_pretraining.log" 2>&1 &
 timeout $T python3 $B/bench_noise_curve.py --device cuda --hidden 1000,1000,1000 --labels 1000 \
     --rows 60000 --test-rows 10000 --seeds 2 --early-stopping --jobs 3 \
     > "$L/bench_noise_curve.log" 2>&1 &
