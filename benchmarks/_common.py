@@ -72,13 +72,16 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
-def write_results(name, args, rows, extra=None):
-    """Write ``rows`` with the command line and machine to benchmarks/results/NAME(-quick).json."""
+def write_results(name, args, rows, extra=None, script=None):
+    """Write ``rows`` with the command line and machine to benchmarks/results/NAME(-quick).json.
+
+    ``script`` names the benchmark file when NAME carries a suffix (``bench_x-variant``).
+    """
     RESULTS.mkdir(exist_ok=True)
     suffix = "-quick" if getattr(args, "quick", False) else ""
     out = RESULTS / f"{name}{suffix}.json"
     record = {
-        "command": "python benchmarks/" + name + ".py " + " ".join(
+        "command": f"python benchmarks/{script or name}.py " + " ".join(
             f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')} {v}"
             for k, v in vars(args).items()
             if v not in (False, None) and k != "data" and not (k == "jobs" and v == 1)),

@@ -72,11 +72,13 @@ def main():
     default = args.contenders == "pca,deep,stacked"
     suffix = "" if default else "-" + args.contenders.replace(",", "-")
     rows = run_all(run, configs, args.jobs, partial=lambda done: write_results(
-        "bench_hinton" + suffix, args, done, {"partial": True}))
+        "bench_hinton" + suffix, args, done,
+        {"partial": True}, script="bench_hinton"))
     print_table(rows, ["model", "device", "test_error_per_image", "test_mse_per_pixel",
                        "train_error_per_image", "epochs", "fit_s"])
     write_results("bench_hinton" + suffix, args, rows,
-                  {"paper": {"deep autoencoder": 3.00, "logistic PCA": 8.01, "PCA": 13.87}})
+                  {"paper": {"deep autoencoder": 3.00, "logistic PCA": 8.01, "PCA": 13.87}},
+                  script="bench_hinton")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ RATIOS = (0.0, 0.1, 0.25, 0.4, 0.5)
 
 def main():
     args = add_options(parser(__doc__.splitlines()[0])).parse_args()
+    args.recipes = None  # the curve is of the papers' recipe only
     (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args)
     if args.seeds is None and not args.quick:
         seeds = range(2)
@@ -28,7 +29,8 @@ def main():
                 "noise_ratio": ratio, "seed": seed, "device": args.device, **epochs}
                for n in labels for seed in seeds for ratio in RATIOS]
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
-        "bench_noise_curve" + suffix(args, hidden), args, done, {"partial": True}))
+        "bench_noise_curve" + suffix(args, hidden), args, done,
+        {"partial": True}, script="bench_noise_curve"))
     print_table(rows, ["labels", "seed", "noise_ratio", "test_error_pct", "epochs", "fit_s"])
     curve = []
     for n in labels:
@@ -47,7 +49,8 @@ def main():
               f"ratio {c['noise_ratio']}")
     write_results("bench_noise_curve" + suffix(args, hidden), args, rows,
                   {"curve": curve, "hidden_layer_sizes": list(hidden),
-                   "best_ratio": {str(n): c["noise_ratio"] for n, c in best.items()}})
+                   "best_ratio": {str(n): c["noise_ratio"] for n, c in best.items()}},
+                  script="bench_noise_curve")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ def main():
                for recipe in args.recipes.split(",") for n in labels for seed in seeds
                for pretraining in ("none", "autoencoder", "denoising")]
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
-        "bench_pretraining" + suffix(args, hidden), args, done, {"partial": True}))
+        "bench_pretraining" + suffix(args, hidden), args, done,
+        {"partial": True}, script="bench_pretraining"))
     print_table(rows, ["recipe", "labels", "seed", "pretraining", "test_error_pct", "epochs",
                        "fit_s"])
     print()
@@ -108,7 +109,8 @@ def main():
                           "std", "seeds"])
     write_results("bench_pretraining" + suffix(args, hidden), args, rows,
                   {"summary": summary, "hidden_layer_sizes": list(hidden),
-                   "training_rows": len(X), "test_rows": len(X_test)})
+                   "training_rows": len(X), "test_rows": len(X_test)},
+                  script="bench_pretraining")
 
 
 if __name__ == "__main__":
