@@ -1,9 +1,9 @@
 """AutoEncoderTransformer: a drop-in replacement for PCA."""
 
-from ._base import _BaseAutoEncoder
+from ._base import CODE_CONSTRAINTS, _BaseAutoEncoder, _CodeOptionsMixin
 
 
-class AutoEncoderTransformer(_BaseAutoEncoder):
+class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
     """Autoencoder dimensionality reduction, usable wherever PCA is.
 
     An encoder MLP maps each row to a linear ``n_components``-dimensional code and a
@@ -26,7 +26,21 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers ("logistic" is "sigmoid", as in
-        scikit-learn's MLP). The code and the output are linear.
+        scikit-learn's MLP).
+    code_activation : {"identity", "relu", "tanh", "sigmoid", "logistic"}, \
+            default="identity"
+        Activation of the code. "identity" (a linear code, as PCA's) is what makes
+        the linear autoencoder learn PCA's subspace; "sigmoid" gives an RBM-like
+        code in [0, 1].
+    tied_weights : bool, default=False
+        Make each decoder layer the transpose of its mirror in the encoder (with
+        biases of its own), halving the weights; the classic denoising autoencoder
+        ties them.
+    reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
+        "mse": squared error, in the data's units (PCA's objective).
+        "cross_entropy": binary cross-entropy of a sigmoid output, for data in
+        [0, 1] such as pixel intensities (others raise a ValueError); then
+        ``inverse_transform`` returns values in [0, 1].
     solver : {"adam", "lbfgs"}, default="adam"
         "adam": minibatch Adam. "lbfgs": full-batch L-BFGS with a strong-Wolfe line
         search, for small data; each epoch is one L-BFGS step of up to 20 iterations.
@@ -126,6 +140,28 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
     >>> ae.inverse_transform(ae.transform(X[:3])).shape
     (3, 64)
     """
+
+    _parameter_constraints: dict = {**_BaseAutoEncoder._parameter_constraints, **CODE_CONSTRAINTS}
+
+    def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
+                 code_activation="identity", tied_weights=False, reconstruction_loss="mse",
+                 solver="adam", alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 learning_rate_schedule="constant", max_iter=200, tol=1e-4,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 shuffle=True, device="auto", precision="float32", compile=False,
+                 random_state=None, verbose=0, warm_start=False):
+        super().__init__(
+            n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_schedule=learning_rate_schedule, max_iter=max_iter, tol=tol,
+            n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, shuffle=shuffle, device=device,
+            precision=precision, compile=compile, random_state=random_state,
+            verbose=verbose, warm_start=warm_start,
+        )
+        self.code_activation = code_activation
+        self.tied_weights = tied_weights
+        self.reconstruction_loss = reconstruction_loss
 
     def _module_kwargs(self, n_features, stats):
         return self._base_module_kwargs(n_features)

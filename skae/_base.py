@@ -109,11 +109,11 @@ class _NetMixin:
         self.device_ = resolve_device(self.device)
         return stats
 
-    def _make_net(self, module, module_kwargs, criterion, seed):
+    def _make_net(self, module, module_kwargs, criterion, seed, criterion_kwargs=None):
         """Build ``net_`` from this estimator's parameters and initialise it, seeded locally."""
         self.net_ = build_net(self.get_params(), module=module, module_kwargs=module_kwargs,
-                              criterion=criterion, criterion_kwargs={}, device=self.device_,
-                              seed=seed)
+                              criterion=criterion, criterion_kwargs=criterion_kwargs or {},
+                              device=self.device_, seed=seed)
         initialize_net(self.net_, seed)
 
     def _train_net(self, data, *, epochs, seed, incremental=False):
@@ -178,6 +178,21 @@ class _NetMixin:
         self.net_.device = self.device_
         self.net_.module_.to(self.device_)
         return self
+
+
+CODE_CONSTRAINTS = {
+    "code_activation": [StrOptions(set(ACTIVATIONS))],
+    "tied_weights": ["boolean"],
+    "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
+}
+
+
+class _CodeOptionsMixin:
+    """The parameters ``code_activation``, ``tied_weights``, ``reconstruction_loss``."""
+
+    def _code_options(self):
+        return {"code_activation": self.code_activation, "tied_weights": self.tied_weights,
+                "reconstruction_loss": self.reconstruction_loss}
 
 
 class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
@@ -282,8 +297,25 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     def _initialize(self, X, seed):
         self.n_components_ = self._check_n_components(X.shape[1])
         stats = self._fit_standardization(X)
-        self._make_net(AutoEncoder, self._module_kwargs(X.shape[1], stats), PairLoss, seed)
+        options = self._code_options()
+        loss = options.pop("reconstruction_loss")
+        if loss == "cross_entropy" and (stats["min"].min() < 0 or stats["max"].max() > 1):
+            raise ValueError(
+                f"reconstruction_loss='cross_entropy' needs X in [0, 1]; it holds values in "
+                f"[{stats['min'].min():.3g}, {stats['max'].max():.3g}]. Scale it (e.g. "
+                "MinMaxScaler) or use reconstruction_loss='mse'."
+            )
+        if loss == "cross_entropy":  # the papers' setting: [0, 1] data used as it is
+            self.mean_, self.scale_ = np.zeros_like(self.mean_), 1.0
+        module_kwargs = {**self._module_kwargs(X.shape[1], stats), **options,
+                         "logits": loss == "cross_entropy"}
+        self._make_net(AutoEncoder, module_kwargs, PairLoss, seed, {"kind": loss})
         return stats
+
+    def _code_options(self):
+        """The code's activation, weight tying and reconstruction loss (fixed by default)."""
+        return {"code_activation": "identity", "tied_weights": False,
+                "reconstruction_loss": "mse"}
 
     def _pretrain(self, X, stats, seed):
         """Hook run once the module exists, before the first training; no-op by default."""
@@ -310,7 +342,9 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     # ---- using a fitted model -----------------------------------------------------------
 
     def _validation_score(self, loss):
-        # a score() on the held-out rows: negative MSE in X's units
+        # a score() on the held-out rows: negative MSE in X's units (or cross-entropy)
+        if self._code_options()["reconstruction_loss"] == "cross_entropy":
+            return -loss
         return -loss * self.scale_**2
 
     @property

@@ -4,12 +4,12 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import _BaseAutoEncoder
+from ._base import CODE_CONSTRAINTS, _BaseAutoEncoder, _CodeOptionsMixin
 from ._modules import Corruption
 from .noise import NOISES, check_noise_ratio
 
 
-class DenoisingAutoEncoder(_BaseAutoEncoder):
+class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
     """Denoising autoencoder: corrupt the input while training, reconstruct it clean.
 
     It is an :class:`AutoEncoderTransformer` that differs only in training: every
@@ -133,13 +133,15 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
 
     _parameter_constraints: dict = {
         **_BaseAutoEncoder._parameter_constraints,
+        **CODE_CONSTRAINTS,
         "noise": [StrOptions(set(NOISES))],
         "noise_ratio": [Interval(Real, 0, None, closed="left")],
     }
     _allow_overcomplete = True
 
     def __init__(self, n_components=None, *, noise="masking", noise_ratio=0.25,
-                 hidden_layer_sizes=(256,), activation="relu", solver="adam", alpha=1e-4,
+                 hidden_layer_sizes=(256,), activation="relu", code_activation="identity",
+                 tied_weights=False, reconstruction_loss="mse", solver="adam", alpha=1e-4,
                  batch_size="auto", learning_rate=1e-3, learning_rate_schedule="constant",
                  max_iter=200, tol=1e-4, n_iter_no_change=10, early_stopping=False,
                  validation_fraction=0.1, shuffle=True, device="auto", precision="float32",
@@ -154,6 +156,9 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
             random_state=random_state, verbose=verbose,
             warm_start=warm_start,
         )
+        self.code_activation = code_activation
+        self.tied_weights = tied_weights
+        self.reconstruction_loss = reconstruction_loss
         self.noise = noise
         self.noise_ratio = noise_ratio
 

@@ -25,6 +25,11 @@ def mlp(sizes, activation):
     return layers
 
 
+def linears(sequential):
+    """The ``nn.Linear`` layers of a Sequential, in order."""
+    return [m for m in sequential if isinstance(m, nn.Linear)]
+
+
 class Standardize(nn.Module):
     """``(x - mean) / scale`` with fixed buffers; ``inverse=True`` undoes it."""
 
@@ -47,33 +52,66 @@ def _standardized_pair(standardize, corruption, x):
     return (target if corrupted is x else standardize(corrupted)), target
 
 
+class TiedLinear(nn.Module):
+    """The transpose of ``source`` (an ``nn.Linear``) with a bias of its own: ``W^T x + b'``."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = source
+        self.bias = nn.Parameter(torch.zeros(source.in_features))
+
+    def forward(self, x):
+        return nn.functional.linear(x, self.source.weight.t(), self.bias)
+
+
 class AutoEncoder(nn.Module):
-    """Encoder and mirrored decoder around a linear code.
+    """Encoder and mirrored decoder around a code.
 
     ``encode`` and ``decode`` work in the data's own units. ``forward``, used in
     training, returns the reconstruction and its target both standardised, so the
     loss needs no rescaling. ``corruption`` (acting only in training mode, like
     ``nn.Dropout``) corrupts the input in its own units; the target stays clean.
+
+    ``code_activation`` is applied to the code (identity: a linear code).
+    ``tied_weights`` makes each decoder layer the transpose of its mirror in the
+    encoder (own biases). With ``logits=True`` (a cross-entropy reconstruction of
+    data in [0, 1]) the decoder outputs logits, ``forward``'s target is the raw
+    input and ``decode`` applies the sigmoid.
     """
 
     def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
-                 mean, scale, corruption=None):
+                 mean, scale, corruption=None, code_activation="identity",
+                 tied_weights=False, logits=False):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes, n_components]
         self.corruption = corruption if corruption is not None else nn.Identity()
         self.standardize = Standardize(mean, scale)
-        self.encoder = nn.Sequential(*mlp(sizes, activation))
-        self.decoder = nn.Sequential(*mlp(sizes[::-1], activation))
+        encoder = mlp(sizes, activation)
+        if code_activation != "identity":
+            encoder.append(ACTIVATIONS[code_activation]())
+        self.encoder = nn.Sequential(*encoder)
+        if tied_weights:
+            decoder = []
+            for i, source in enumerate(linears(self.encoder)[::-1]):
+                if i > 0:
+                    decoder.append(ACTIVATIONS[activation]())
+                decoder.append(TiedLinear(source))
+            self.decoder = nn.Sequential(*decoder)
+        else:
+            self.decoder = nn.Sequential(*mlp(sizes[::-1], activation))
         self.unstandardize = Standardize(mean, scale, inverse=True)
+        self.logits = logits
 
-    def forward(self, x):  # (batch, n_features) -> 2 x (batch, n_features), standardised
+    def forward(self, x):  # (batch, n_features) -> 2 x (batch, n_features)
         inputs, target = _standardized_pair(self.standardize, self.corruption, x)
-        return self.decoder(self.encoder(inputs)), target
+        return self.decoder(self.encoder(inputs)), (x if self.logits else target)
 
     def encode(self, x):  # (batch, n_features) -> (batch, n_components)
         return self.encoder(self.standardize(x))
 
     def decode(self, code):  # (batch, n_components) -> (batch, n_features)
+        if self.logits:
+            return torch.sigmoid(self.decoder(code))
         return self.unstandardize(self.decoder(code))
 
     def reconstruct(self, x):  # (batch, n_features) -> (batch, n_features)
@@ -121,11 +159,6 @@ class Corruption(nn.Module):
             return x
         stats = {"std": self.std, "min": self.min, "max": self.max}
         return NOISES[self.noise](x, self.ratio, stats)
-
-
-def linears(sequential):
-    """The ``nn.Linear`` layers of a Sequential, in order."""
-    return [m for m in sequential if isinstance(m, nn.Linear)]
 
 
 class LayerAutoEncoder(nn.Module):

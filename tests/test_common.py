@@ -27,6 +27,8 @@ ESTIMATORS = [
                            max_iter=3, random_state=0, device="cpu"),
     *(DenoisingAutoEncoder(noise=noise, **FAST)
       for noise in ("masking", "gaussian", "salt_and_pepper")),
+    # the papers' denoising autoencoder shape: sigmoid code, tied weights
+    DenoisingAutoEncoder(code_activation="sigmoid", tied_weights=True, **FAST),
     StackedAutoEncoder(**FAST, pretrain_max_iter=2),
     StackedAutoEncoder(**FAST, noise="masking", pretrain_max_iter=2),
 ]

@@ -22,6 +22,7 @@ def run(onx, X):
 @pytest.mark.parametrize("est", [
     AutoEncoderTransformer(6, hidden_layer_sizes=(32, 16), activation="tanh", **FAST),
     DenoisingAutoEncoder(80, **FAST),
+    DenoisingAutoEncoder(100, code_activation="sigmoid", tied_weights=True, **FAST),
     StackedAutoEncoder(6, hidden_layer_sizes=(32,), activation="sigmoid",
                        pretrain_max_iter=2, **FAST),
 ])
