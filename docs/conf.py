@@ -63,8 +63,15 @@ def _results_page():
         rows = record["rows"]
         columns = list(dict.fromkeys(k for row in rows for k in row))
         lines += [path.stem, "-" * len(path.stem), "",
-                  f"``{record['command']}`` — {record['machine']}, {record['date']}", "",
-                  ".. list-table::", "   :header-rows: 1", ""]
+                  f"``{record['command']}`` — {record['machine']}, {record['date']}", ""]
+        if "gpu" in record:
+            lines += [f"GPU: {record['gpu']}.", ""]
+        if record.get("partial"):
+            lines += ["**Partial**: the run was stopped before it finished; these are the runs "
+                      "it completed.", ""]
+        if "note" in record:
+            lines += [f"Note: {record['note']}.", ""]
+        lines += [".. list-table::", "   :header-rows: 1", ""]
         lines.append("   * - " + "\n     - ".join(columns))
         for row in rows:
             cells = [_cell(row.get(c)) for c in columns]
