@@ -2,10 +2,13 @@
 
 Two image sets: MNIST (a training subset, 28x28) and 12x12 grey-level patches cut at random
 from scikit-learn's two bundled sample photographs (``load_sample_images``), both in [0, 1].
-DenoisingAutoEncoder(30, hidden_layer_sizes=(256,)) at each masking ratio (0% is the plain
-autoencoder). The claim (Vincent et al. 2008): with corruption, filters become localised
-stroke and edge detectors instead of global blobs. Two numbers, averaged over the 256
-filters:
+Two shapes of network at each masking ratio (0% is the plain autoencoder): skae's default
+shape, DenoisingAutoEncoder(30, hidden_layer_sizes=(256,)) (the filters are the 256 ReLU units
+under the code), and the papers' (Vincent et al. 2008): DenoisingAutoEncoder(100,
+hidden_layer_sizes=(), code_activation="sigmoid", tied_weights=True,
+reconstruction_loss="cross_entropy") (the filters are its 100 sigmoid units). The claim
+(Vincent et al. 2008): with corruption, filters become localised stroke and edge detectors
+instead of global blobs. Two numbers, averaged over the filters:
 
 - localisation: the share of a filter's energy (squared weights) held by its top 5% of
   pixels — 0.05 for a filter spread evenly, near 1 for one on a few pixels;
@@ -69,13 +72,19 @@ def main():
     datasets = {"mnist": (load_mnist(args.data, n, 1)[0], (28, 28)),
                 "photo patches": (image_patches(n), (12, 12))}
     rows = []
-    for (name, (X, shape)), ratio in itertools.product(datasets.items(), (0.0, 0.25, 0.5)):
-        dae = DenoisingAutoEncoder(30, hidden_layer_sizes=(256,), noise_ratio=ratio,
-                                   max_iter=5 if args.quick else 50, random_state=0,
-                                   device=args.device)
+    networks = {
+        "default (256 ReLU, 30 code)": {"n_components": 30, "hidden_layer_sizes": (256,)},
+        "papers' (100 sigmoid, tied, CE)": {
+            "n_components": 100, "hidden_layer_sizes": (), "code_activation": "sigmoid",
+            "tied_weights": True, "reconstruction_loss": "cross_entropy"},
+    }
+    for (name, (X, shape)), (network, params), ratio in itertools.product(
+            datasets.items(), networks.items(), (0.0, 0.25, 0.5)):
+        dae = DenoisingAutoEncoder(noise_ratio=ratio, max_iter=5 if args.quick else 50,
+                                   random_state=0, device=args.device, **params)
         _, seconds = timed(dae.fit, X)
         W = first_layer_weights(dae)
-        rows.append({"images": name, "masking": ratio,
+        rows.append({"images": name, "network": network, "masking": ratio,
                      "top5pct_energy_share": top_energy_share(W),
                      "orientedness": orientedness(W, shape),
                      "test_mse_clean": -dae.score(X[:2000]), "epochs": dae.n_iter_,
@@ -87,9 +96,9 @@ def main():
 
             Path(args.plot).mkdir(parents=True, exist_ok=True)
             plot_filters(dae, shape, n_filters=64).savefig(
-                Path(args.plot) / f"filters_{name.split()[-1]}_masking_{int(100 * ratio)}.png",
-                dpi=80)
-    print_table(rows, ["images", "masking", "top5pct_energy_share", "orientedness",
+                Path(args.plot) / f"filters_{name.split()[-1]}_{network[:6].strip(chr(39))}"
+                f"_masking_{int(100 * ratio)}.png", dpi=80)
+    print_table(rows, ["images", "network", "masking", "top5pct_energy_share", "orientedness",
                        "test_mse_clean", "epochs", "fit_s"])
     write_results("bench_filters", args, rows)
 

@@ -31,6 +31,7 @@ from ._data import (
 )
 from ._device import resolve_device
 from ._modules import ACTIVATIONS, AutoEncoder, PairLoss
+from ._persistence import net_from_state, net_to_state
 from ._training import (
     TensorData,
     build_net,
@@ -86,8 +87,12 @@ class _NetMixin:
     """What every skae estimator owning a trained skorch net (``net_``) shares."""
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # plain data only (numpy arrays, numbers, strings): safe for skops.io, see _persistence
+        state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself
         state["_skae_version"] = __version__
+        if "net_" in state:
+            state["net_"] = net_to_state(state["net_"])
+            state["device_"] = str(state["device_"])
         return state
 
     def __setstate__(self, state):
@@ -98,8 +103,10 @@ class _NetMixin:
                 f"with skae {__version__}; it may not work as before.", UserWarning,
                 stacklevel=2,
             )
+        net_state = state.pop("net_", None)
         super().__setstate__(state)
-        if "net_" in state:  # skorch maps a GPU-fitted model to the CPU where CUDA is absent
+        if net_state is not None:  # a GPU-fitted model comes back on the CPU without CUDA
+            self.net_ = net_from_state(net_state, self.get_params(), *self._net_classes())
             self.device_ = next(self.module_.parameters()).device
 
     def _fit_standardization(self, X):
@@ -109,7 +116,7 @@ class _NetMixin:
         self.device_ = resolve_device(self.device)
         return stats
 
-    def _make_net(self, module, module_kwargs, criterion, seed, criterion_kwargs=None):
+    def _make_net(self, module, criterion, module_kwargs, seed, criterion_kwargs=None):
         """Build ``net_`` from this estimator's parameters and initialise it, seeded locally."""
         self.net_ = build_net(self.get_params(), module=module, module_kwargs=module_kwargs,
                               criterion=criterion, criterion_kwargs=criterion_kwargs or {},
@@ -309,13 +316,17 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
             self.mean_, self.scale_ = np.zeros_like(self.mean_), 1.0
         module_kwargs = {**self._module_kwargs(X.shape[1], stats), **options,
                          "logits": loss == "cross_entropy"}
-        self._make_net(AutoEncoder, module_kwargs, PairLoss, seed, {"kind": loss})
+        self._make_net(*self._net_classes(), module_kwargs, seed, {"kind": loss})
         return stats
 
     def _code_options(self):
         """The code's activation, weight tying and reconstruction loss (fixed by default)."""
         return {"code_activation": "identity", "tied_weights": False,
                 "reconstruction_loss": "mse"}
+
+    def _net_classes(self):
+        """The module and criterion classes of ``net_``."""
+        return AutoEncoder, PairLoss
 
     def _pretrain(self, X, stats, seed):
         """Hook run once the module exists, before the first training; no-op by default."""

@@ -87,6 +87,10 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
     def _criterion(self):
         """The fine-tuning loss class."""
 
+    def _net_classes(self):
+        """The module and criterion classes of ``net_``."""
+        return Network, self._criterion()
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Pre-train the hidden layers on all rows of X, then fine-tune on the targets.
@@ -123,7 +127,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
             "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
             "mean": self.mean_, "scale": self.scale_,
         }
-        self._make_net(Network, module_kwargs, self._criterion(), seed)
+        self._make_net(*self._net_classes(), module_kwargs, seed)
         return stats
 
     def _pretrain(self, X, stats, seed):

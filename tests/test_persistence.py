@@ -72,3 +72,45 @@ def test_gpu_fitted_model_loads_on_cpu(tmp_path, small):
             f"est = pickle.loads(open({str(path)!r}, 'rb').read()); "
             "assert next(est.module_.parameters()).device.type == 'cpu'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+ALL = [
+    lambda: AutoEncoderTransformer(4, hidden_layer_sizes=(16,), early_stopping=True, **FAST),
+    lambda: AutoEncoderTransformer(4, hidden_layer_sizes=(), activation="identity",
+                                   solver="lbfgs", **FAST),
+    lambda: DenoisingAutoEncoder(4, hidden_layer_sizes=(16,), tied_weights=True, **FAST),
+    lambda: StackedAutoEncoder(4, hidden_layer_sizes=(16,), pretrain_max_iter=2, **FAST),
+    lambda: StackedAutoEncoderClassifier((16,), pretrain_max_iter=1, **FAST),
+]
+
+
+def _outputs(est, X):
+    return est.transform(X) if hasattr(est, "transform") else est.predict_proba(X)
+
+
+@pytest.mark.parametrize("make", ALL)
+def test_skops_round_trip_trusting_only_the_skae_class(digits, make):
+    sio = pytest.importorskip("skops.io")
+    X, y = digits[0][:200], digits[1][:200]
+    est = make().fit(X, y)
+    blob = sio.dumps(est)
+    # the weights travel as arrays: nothing but the estimator's own class needs trusting
+    untrusted = sio.get_untrusted_types(data=blob)
+    assert untrusted == [f"{type(est).__module__}.{type(est).__name__}"]
+    with pytest.raises(Exception, match="[Uu]ntrusted"):
+        sio.loads(blob)
+    restored = sio.loads(blob, trusted=untrusted)
+    np.testing.assert_array_equal(_outputs(restored, X), _outputs(est, X))
+    assert restored.loss_curve_ == est.loss_curve_
+
+
+@pytest.mark.parametrize("make", ALL[:4])
+def test_training_continues_after_unpickling_exactly_as_without(digits, make):
+    # optimiser state, history and seeds come back: warm-started training repeats bit for bit
+    X = digits[0][:200]
+    est = make().fit(X)
+    copy = pickle.loads(pickle.dumps(est))
+    est.set_params(warm_start=True, max_iter=2).fit(X)
+    copy.set_params(warm_start=True, max_iter=2).fit(X)
+    np.testing.assert_array_equal(copy.transform(X), est.transform(X))
+    assert copy.n_iter_ == est.n_iter_
