@@ -56,6 +56,7 @@ def add_options(p):
     p.add_argument("--test-rows", type=int, default=None)
     p.add_argument("--recipes", default="papers,defaults")
     p.add_argument("--seeds", type=int, default=None)
+    p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (max_iter)")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
     return p
@@ -71,6 +72,8 @@ def setup(args):
     seeds = range(args.seeds or (1 if args.quick else 3))
     epochs = {"pretrain_max_iter": 5, "max_iter": 50} if args.quick else \
         {"pretrain_max_iter": 30, "max_iter": 200}
+    if args.epochs:
+        epochs["max_iter"] = args.epochs
     if args.early_stopping:
         epochs |= {"early_stopping": True, "n_iter_no_change": 20}
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs

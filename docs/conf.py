@@ -23,7 +23,13 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
 ]
+# figures drawn from benchmarks/results/*.json at build time (no training in the docs build)
+plot_working_directory = str(HERE)
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 90)]
 
 autosummary_generate = True
 # document the methods skae's private bases provide, not scikit-learn's mixins
