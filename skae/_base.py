@@ -105,8 +105,11 @@ class _NetMixin:
             )
         net_state = state.pop("net_", None)
         super().__setstate__(state)
-        if net_state is not None:  # a GPU-fitted model comes back on the CPU without CUDA
+        if isinstance(net_state, dict):  # a GPU-fitted model comes back on the CPU without CUDA
             self.net_ = net_from_state(net_state, self.get_params(), *self._net_classes())
+        elif net_state is not None:  # pickled before nets were stored as plain data
+            self.net_ = net_state
+        if net_state is not None:
             self.device_ = next(self.module_.parameters()).device
 
     def _fit_standardization(self, X):
