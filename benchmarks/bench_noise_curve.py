@@ -13,7 +13,7 @@ lowest error near 25% masking.
 
 import numpy as np
 from _common import parser, print_table, run_all, write_results
-from bench_pretraining import add_options, fit_and_score, setup, suffix
+from bench_pretraining import add_options, fit_and_score, result_name, setup
 
 RATIOS = (0.0, 0.1, 0.25, 0.4, 0.5)
 
@@ -28,8 +28,9 @@ def main():
                 "hidden": hidden, "recipe": "papers", "pretraining": "denoising",
                 "noise_ratio": ratio, "seed": seed, "device": args.device, **epochs}
                for n in labels for seed in seeds for ratio in RATIOS]
+    name = result_name("bench_noise_curve", hidden)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
-        "bench_noise_curve" + suffix(args, hidden), args, done,
+        name, args, done,
         {"partial": True}, script="bench_noise_curve"))
     print_table(rows, ["labels", "seed", "noise_ratio", "test_error_pct", "epochs", "fit_s"])
     curve = []
@@ -47,7 +48,7 @@ def main():
     for n, c in best.items():
         print(f"{n} labels: lowest mean test error {c['mean_error_pct']:.2f}% at masking "
               f"ratio {c['noise_ratio']}")
-    write_results("bench_noise_curve" + suffix(args, hidden), args, rows,
+    write_results(name, args, rows,
                   {"curve": curve, "hidden_layer_sizes": list(hidden),
                    "best_ratio": {str(n): c["noise_ratio"] for n, c in best.items()}},
                   script="bench_noise_curve")

@@ -79,8 +79,9 @@ def setup(args):
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs
 
 
-def suffix(args, hidden):
-    return "" if hidden == (256, 128) else "-" + "-".join(map(str, hidden))
+def result_name(script, hidden):
+    """``script``'s result file name: the default hidden sizes keep the plain name."""
+    return script if hidden == (256, 128) else script + "-" + "-".join(map(str, hidden))
 
 
 def main():
@@ -91,8 +92,9 @@ def main():
                 "device": args.device, **epochs}
                for recipe in args.recipes.split(",") for n in labels for seed in seeds
                for pretraining in ("none", "autoencoder", "denoising")]
+    name = result_name("bench_pretraining", hidden)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
-        "bench_pretraining" + suffix(args, hidden), args, done,
+        name, args, done,
         {"partial": True}, script="bench_pretraining"))
     print_table(rows, ["recipe", "labels", "seed", "pretraining", "test_error_pct", "epochs",
                        "fit_s"])
@@ -110,7 +112,7 @@ def main():
                                 "std": float(np.std(accs)), "seeds": len(accs)})
     print_table(summary, ["recipe", "labels", "pretraining", "mean_accuracy", "mean_error_pct",
                           "std", "seeds"])
-    write_results("bench_pretraining" + suffix(args, hidden), args, rows,
+    write_results(name, args, rows,
                   {"summary": summary, "hidden_layer_sizes": list(hidden),
                    "training_rows": len(X), "test_rows": len(X_test)},
                   script="bench_pretraining")

@@ -1,8 +1,9 @@
 """AutoEncoderTransformer: a drop-in replacement for PCA."""
 
-from ._base import CODE_CONSTRAINTS, _BaseAutoEncoder, _CodeOptionsMixin
+from ._base import CODE_CONSTRAINTS, _BaseAutoEncoder, _CodeOptionsMixin, shared_parameter_docs
 
 
+@shared_parameter_docs
 class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
     """Autoencoder dimensionality reduction, usable wherever PCA is.
 
@@ -50,11 +51,7 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
         Rows per minibatch; "auto" is ``min(200, n_samples)``. Ignored by lbfgs.
     learning_rate : float, default=1e-3
         Adam's step size. Ignored by lbfgs.
-    learning_rate_schedule : {"constant", "cosine"}, default="constant"
-        "cosine" anneals Adam's step size to 0 over ``max_iter`` epochs of each fit
-        (each pre-trained layer over ``pretrain_max_iter``, where there is one); it
-        helps to settle in the end (for example a linear autoencoder onto PCA's exact
-        subspace). Ignored by lbfgs and by ``partial_fit``, which keeps the step size.
+    <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of epochs.
     tol : float, default=1e-4
@@ -72,14 +69,7 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
     device : str, default="auto"
         "auto" (CUDA when present, else MPS, else CPU), "cpu", "cuda", "cuda:N"
         or "mps".
-    precision : {"float32", "bf16-mixed"}, default="float32"
-        "bf16-mixed" runs the training forward passes under
-        ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
-        float32): faster on GPUs with bf16 matrix units, a little less exact.
-        ``transform`` and scoring always compute in the input's float dtype.
-    compile : bool, default=False
-        Train through ``torch.compile`` of the module (the first epoch pays the
-        compilation; the fitted module stays a plain, picklable ``nn.Module``).
+    <precision, compile>
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and shuffling through local generators; the
         global torch and numpy states are left alone. Fits with the same integer

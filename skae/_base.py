@@ -32,6 +32,7 @@ from ._data import (
 from ._device import resolve_device
 from ._modules import ACTIVATIONS, AutoEncoder, PairLoss
 from ._persistence import net_from_state, net_to_state
+from ._pretraining import check_unit_interval
 from ._training import (
     TensorData,
     build_net,
@@ -81,6 +82,37 @@ TRAINING_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
+
+
+# parameter entries every estimator's docstring shares, in place of its ``<name>`` line
+_SHARED_PARAMETER_DOCS = {
+    "<learning_rate_schedule>": """\
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        "cosine" anneals Adam's step size to 0 over ``max_iter`` epochs of each fit
+        (each pre-trained layer over ``pretrain_max_iter``, where there is one); with
+        it a linear autoencoder settles onto PCA's subspace (0.08 degrees on MNIST in
+        the benchmarks). Ignored by lbfgs and by ``partial_fit``, which keeps the step
+        size.
+""",
+    "<precision, compile>": """\
+    precision : {"float32", "bf16-mixed"}, default="float32"
+        "bf16-mixed" runs the training forward passes under
+        ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
+        float32), a little less exact. Whether it is faster depends on the model: on
+        an H200 it made the deep MNIST autoencoder slower (see the benchmarks).
+        ``transform`` and scoring always compute in the input's float dtype.
+    compile : bool, default=False
+        Train through ``torch.compile`` of the module (the first epoch pays the
+        compilation; the fitted module stays a plain, picklable ``nn.Module``).
+""",
+}
+
+
+def shared_parameter_docs(cls):
+    """Class decorator: put the shared parameter entries in place of their markers."""
+    for marker, entry in _SHARED_PARAMETER_DOCS.items():
+        cls.__doc__ = cls.__doc__.replace(f"    {marker}\n", entry)
+    return cls
 
 
 class _NetMixin:
@@ -309,13 +341,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         stats = self._fit_standardization(X)
         options = self._code_options()
         loss = options.pop("reconstruction_loss")
-        if loss == "cross_entropy" and (stats["min"].min() < 0 or stats["max"].max() > 1):
-            raise ValueError(
-                f"reconstruction_loss='cross_entropy' needs X in [0, 1]; it holds values in "
-                f"[{stats['min'].min():.3g}, {stats['max'].max():.3g}]. Scale it (e.g. "
-                "MinMaxScaler) or use reconstruction_loss='mse'."
-            )
         if loss == "cross_entropy":  # the papers' setting: [0, 1] data used as it is
+            check_unit_interval(stats)
             self.mean_, self.scale_ = np.zeros_like(self.mean_), 1.0
         module_kwargs = {**self._module_kwargs(X.shape[1], stats), **options,
                          "logits": loss == "cross_entropy"}

@@ -36,13 +36,20 @@ def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise
                      device=device, seed=seed)
 
 
+def check_unit_interval(stats):
+    """Cross-entropy reconstruction needs X in [0, 1] (``stats`` from ``column_stats``)."""
+    low, high = stats["min"].min(), stats["max"].max()
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"reconstruction_loss='cross_entropy' needs X in [0, 1]; it holds values in "
+            f"[{low:.3g}, {high:.3g}]. Scale it (e.g. MinMaxScaler) or use "
+            "reconstruction_loss='mse'."
+        )
+
+
 def check_cross_entropy(stats, activation, owner):
     """Cross-entropy reconstruction needs X in [0, 1] and sigmoid hidden units."""
-    if stats["min"].min() < 0 or stats["max"].max() > 1:
-        raise ValueError(
-            f"reconstruction_loss='cross_entropy' of {owner} needs X in [0, 1] (it holds "
-            f"values in [{stats['min'].min():.3g}, {stats['max'].max():.3g}]); use 'mse'."
-        )
+    check_unit_interval(stats)
     if activation not in ("sigmoid", "logistic"):
         raise ValueError(
             f"reconstruction_loss='cross_entropy' of {owner} needs activation='sigmoid' "

@@ -4,12 +4,13 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import _BaseAutoEncoder, check_hidden_layer_sizes
+from ._base import _BaseAutoEncoder, check_hidden_layer_sizes, shared_parameter_docs
 from ._modules import linears
 from ._pretraining import load_decoder_weights, load_encoder_weights, pretrain_stack
 from .noise import NOISES, check_noise_ratio
 
 
+@shared_parameter_docs
 class StackedAutoEncoder(_BaseAutoEncoder):
     """Deep autoencoder pre-trained one layer at a time, then fine-tuned end to end.
 
@@ -47,11 +48,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3
         Adam's step size.
-    learning_rate_schedule : {"constant", "cosine"}, default="constant"
-        "cosine" anneals Adam's step size to 0 over ``max_iter`` epochs of each fit
-        (each pre-trained layer over ``pretrain_max_iter``, where there is one); it
-        helps to settle in the end (for example a linear autoencoder onto PCA's exact
-        subspace). Ignored by lbfgs and by ``partial_fit``, which keeps the step size.
+    <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of fine-tuning epochs; 0 keeps the pre-trained stack as it is.
     tol : float, default=1e-4
@@ -68,14 +65,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         Shuffle the rows every epoch.
     device : str, default="auto"
         "auto", "cpu", "cuda", "cuda:N" or "mps".
-    precision : {"float32", "bf16-mixed"}, default="float32"
-        "bf16-mixed" runs the training forward passes under
-        ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
-        float32): faster on GPUs with bf16 matrix units, a little less exact.
-        ``transform`` and scoring always compute in the input's float dtype.
-    compile : bool, default=False
-        Train through ``torch.compile`` of the module (the first epoch pays the
-        compilation; the fitted module stays a plain, picklable ``nn.Module``).
+    <precision, compile>
     random_state : int, RandomState instance or None, default=None
         Seeds every layer's initialisation, shuffling and corruption locally.
     verbose : int, default=0

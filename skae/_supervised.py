@@ -12,7 +12,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from ._base import TRAINING_CONSTRAINTS, _NetMixin, check_hidden_layer_sizes, derive_seed
+from ._base import (
+    TRAINING_CONSTRAINTS,
+    _NetMixin,
+    check_hidden_layer_sizes,
+    derive_seed,
+    shared_parameter_docs,
+)
 from ._data import as_float32_rows
 from ._modules import Network, linears
 from ._pretraining import check_cross_entropy, load_encoder_weights, pretrain_stack
@@ -192,11 +198,7 @@ _SHARED_DOC = """
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3
         Adam's step size.
-    learning_rate_schedule : {"constant", "cosine"}, default="constant"
-        "cosine" anneals Adam's step size to 0 over ``max_iter`` epochs of each fit
-        (each pre-trained layer over ``pretrain_max_iter``, where there is one); it
-        helps to settle in the end (for example a linear autoencoder onto PCA's exact
-        subspace). Ignored by lbfgs and by ``partial_fit``, which keeps the step size.
+    <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of fine-tuning epochs.
     tol : float, default=1e-4
@@ -212,14 +214,7 @@ _SHARED_DOC = """
         Shuffle the rows every epoch.
     device : str, default="auto"
         "auto", "cpu", "cuda", "cuda:N" or "mps".
-    precision : {"float32", "bf16-mixed"}, default="float32"
-        "bf16-mixed" runs the training forward passes under
-        ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
-        float32): faster on GPUs with bf16 matrix units, a little less exact.
-        ``transform`` and scoring always compute in the input's float dtype.
-    compile : bool, default=False
-        Train through ``torch.compile`` of the module (the first epoch pays the
-        compilation; the fitted module stays a plain, picklable ``nn.Module``).
+    <precision, compile>
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and corruption locally.
     verbose : int, default=0
@@ -243,6 +238,7 @@ _SHARED_ATTRIBUTES = """    n_iter_ : int
 """
 
 
+@shared_parameter_docs
 class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
     __doc__ = """Classifier whose hidden layers start from greedy autoencoder pre-training.
 
@@ -365,6 +361,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         return self.classes_[np.argmax(logits, axis=1)]
 
 
+@shared_parameter_docs
 class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
     __doc__ = """Regressor whose hidden layers start from greedy autoencoder pre-training.
 
