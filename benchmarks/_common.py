@@ -21,9 +21,17 @@ def parser(description):
                         "default $SKAE_MNIST or ../shared/data/mnist.npz")
     p.add_argument("--quick", action="store_true", help="a small subset, under a minute")
     p.add_argument("--device", default="cpu", help="device for skae (cpu, cuda, auto)")
+    p.add_argument("--compile", default=False, type=_compile_mode,
+                   help='skae\'s compile parameter: a torch.compile mode ("default", '
+                        '"reduce-overhead"); off unless given')
     p.add_argument("--jobs", type=int, default=1,
                    help="runs in parallel processes (several small trainings share a GPU)")
     return p
+
+
+def _compile_mode(text):
+    """``--compile``'s value: False/True or a torch.compile mode."""
+    return {"false": False, "true": True, "": False}.get(text.lower(), text)
 
 
 def run_all(fn, configs, jobs=1, partial=None):

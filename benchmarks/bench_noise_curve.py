@@ -19,7 +19,11 @@ RATIOS = (0.0, 0.1, 0.25, 0.4, 0.5)
 
 
 def main():
-    args = add_options(parser(__doc__.splitlines()[0])).parse_args()
+    p = add_options(parser(__doc__.splitlines()[0]))
+    p.add_argument("--ratios", default=",".join(map(str, RATIOS)),
+                   help="masking ratios (a subset writes its own result file)")
+    args = p.parse_args()
+    ratios = tuple(float(r) for r in args.ratios.split(","))
     args.recipes = None  # the curve is of the papers' recipe only
     (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args)
     if args.seeds is None and not args.quick:
@@ -27,15 +31,17 @@ def main():
     configs = [{"X": X, "y": y, "X_test": X_test, "y_test": y_test, "n_labels": n,
                 "hidden": hidden, "recipe": "papers", "pretraining": "denoising",
                 "noise_ratio": ratio, "seed": seed, "device": args.device, **epochs}
-               for n in labels for seed in seeds for ratio in RATIOS]
+               for n in labels for seed in seeds for ratio in ratios]
     name = result_name("bench_noise_curve", hidden)
+    if ratios != RATIOS:
+        name += "-ratios-" + "-".join(f"{r:g}" for r in ratios)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
         name, args, done,
         {"partial": True}, script="bench_noise_curve"))
     print_table(rows, ["labels", "seed", "noise_ratio", "test_error_pct", "epochs", "fit_s"])
     curve = []
     for n in labels:
-        for ratio in RATIOS:
+        for ratio in ratios:
             errs = [r["test_error_pct"] for r in rows
                     if r["labels"] == n and r["noise_ratio"] == ratio]
             curve.append({"labels": n, "noise_ratio": ratio,

@@ -57,6 +57,9 @@ def add_options(p):
     p.add_argument("--recipes", default="papers,defaults")
     p.add_argument("--seeds", type=int, default=None)
     p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (max_iter)")
+    p.add_argument("--schedule", default=None, choices=["constant", "cosine"],
+                   help="learning_rate_schedule of fine-tuning and pre-training")
+    p.add_argument("--pretrainings", default="none,autoencoder,denoising")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
     return p
@@ -76,6 +79,10 @@ def setup(args):
         epochs["max_iter"] = args.epochs
     if args.early_stopping:
         epochs |= {"early_stopping": True, "n_iter_no_change": 20}
+    if args.schedule:
+        epochs["learning_rate_schedule"] = args.schedule
+    if args.compile:
+        epochs["compile"] = args.compile
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs
 
 
@@ -91,7 +98,7 @@ def main():
                 "hidden": hidden, "recipe": recipe, "pretraining": pretraining, "seed": seed,
                 "device": args.device, **epochs}
                for recipe in args.recipes.split(",") for n in labels for seed in seeds
-               for pretraining in ("none", "autoencoder", "denoising")]
+               for pretraining in args.pretrainings.split(",")]
     name = result_name("bench_pretraining", hidden)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
         name, args, done,
@@ -102,7 +109,7 @@ def main():
     summary = []
     for recipe in args.recipes.split(","):
         for n in labels:
-            for pretraining in ("none", "autoencoder", "denoising"):
+            for pretraining in args.pretrainings.split(","):
                 accs = [r["test_accuracy"] for r in rows if r["recipe"] == RECIPE_NAMES[recipe]
                         and r["labels"] == n and r["pretraining"] == pretraining]
                 summary.append({"recipe": RECIPE_NAMES[recipe], "labels": n,

@@ -34,6 +34,7 @@ from ._modules import ACTIVATIONS, AutoEncoder, PairLoss
 from ._persistence import net_from_state, net_to_state
 from ._pretraining import check_unit_interval
 from ._training import (
+    COMPILE_MODES,
     TensorData,
     build_net,
     forward_in_batches,
@@ -78,7 +79,7 @@ TRAINING_CONSTRAINTS = {
     "shuffle": ["boolean"],
     "device": [str],
     "precision": [StrOptions({"float32", "bf16-mixed"})],
-    "compile": ["boolean"],
+    "compile": ["boolean", StrOptions(set(COMPILE_MODES))],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
@@ -101,9 +102,14 @@ _SHARED_PARAMETER_DOCS = {
         float32), a little less exact. Whether it is faster depends on the model: on
         an H200 it made the deep MNIST autoencoder slower (see the benchmarks).
         ``transform`` and scoring always compute in the input's float dtype.
-    compile : bool, default=False
+    compile : bool or {"default", "reduce-overhead", "max-autotune"}, default=False
         Train through ``torch.compile`` of the module (the first epoch pays the
-        compilation; the fitted module stays a plain, picklable ``nn.Module``).
+        compilation; the fitted module stays a plain, picklable ``nn.Module``). A
+        string is ``torch.compile``'s ``mode`` (True means "default"):
+        "reduce-overhead" replays the forward and backward passes as CUDA graphs, one
+        launch each instead of one per kernel, which pays off on a GPU when small
+        batches leave it waiting for kernel launches (on the CPU it compiles as
+        "default").
 """,
 }
 

@@ -21,6 +21,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 from ._device import fits_on, rng_devices
 
 AUTO_BATCH_SIZE = 200
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")
 PREDICT_BATCH_SIZE = 8192
 
 
@@ -59,6 +60,13 @@ class TensorData(torch.utils.data.Dataset):
     def __init__(self, X, y=None, *, device, rows=None, generator=None):
         self.X, self.y, self.device = X, y, device
         self.rows, self.generator = rows, generator
+        if rows is not None:
+            self.rows = rows.to(self.index_device)
+
+    @property
+    def index_device(self):
+        """Where row indices live: with X when X is a tensor (on the device, say)."""
+        return self.X.device if isinstance(self.X, torch.Tensor) else torch.device("cpu")
 
     def __len__(self):
         return self.X.shape[0] if self.rows is None else len(self.rows)
@@ -91,7 +99,9 @@ class BatchIterator:
     def __iter__(self):
         n, size = len(self.dataset), self.batch_size
         if self.shuffle:
+            # drawn on the CPU (the seeded generator), moved to the data once per epoch
             order = torch.randperm(n, generator=self.dataset.generator)
+            order = order.to(self.dataset.index_device)
             return (self.dataset.batch(order[i:i + size]) for i in range(0, n, size))
         return (self.dataset.batch(slice(i, i + size)) for i in range(0, n, size))
 
@@ -147,10 +157,10 @@ class _Net(NeuralNet):
     ``l2``: explicit L2 penalty for optimisers without weight decay (L-BFGS).
     ``autocast_bf16``: training and validation forward passes run under
     ``torch.autocast(dtype=torch.bfloat16)``; weights, optimiser state and the loss
-    stay float32. ``compile_forward``: those passes go through ``torch.compile`` of
-    ``module_``, which shares its parameters; ``module_`` itself stays a plain module
-    (pickles, deep-copies, ``encode``/``decode``) and the compiled wrapper is
-    rebuilt lazily, never pickled.
+    stay float32. ``compile_forward`` (False or a ``torch.compile`` mode): those passes
+    go through ``torch.compile`` of ``module_``, which shares its parameters; ``module_``
+    itself stays a plain module (pickles, deep-copies, ``encode``/``decode``) and the
+    compiled wrapper is rebuilt lazily, never pickled.
     """
 
     def __init__(self, *args, l2=0.0, autocast_bf16=False, compile_forward=False, **kwargs):
@@ -169,13 +179,41 @@ class _Net(NeuralNet):
         if self.compile_forward:
             # kept out of skorch's attribute checks (it is not a module of its own)
             if self.__dict__.get("_compiled_forward") is None:
-                self.__dict__["_compiled_forward"] = torch.compile(self.module_)
+                mode = "default" if self.compile_forward is True else self.compile_forward
+                self.__dict__["_compiled_forward"] = torch.compile(self.module_, mode=mode)
             module = self.__dict__["_compiled_forward"]
+            if self.compile_forward in ("reduce-overhead", "max-autotune"):
+                # a new step for CUDA graph trees: the last step's outputs may be reused
+                torch.compiler.cudagraph_mark_step_begin()
         x = x.to(self.device)
         if not self.autocast_bf16:
             return module(x, **fit_params)
         with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
             return module(x, **fit_params)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop, with the batch losses read back once per epoch.
+
+        skorch records each batch's loss with ``loss.item()``, which makes the host wait
+        for the device after every batch. Here the losses stay on the device until the
+        epoch ends, so the host queues the next batch while the device still computes
+        this one. The history ends up the same. With ``verbose`` (a progress bar showing
+        each batch's loss) skorch's own loop runs.
+        """
+        if iterator is None or self.verbose:
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            losses.append(step["loss"].detach())
+            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            batches = self.history[-1]["batches"][-len(losses):]
+            for entry, loss in zip(batches, torch.stack(losses).tolist(), strict=True):
+                entry[prefix + "_loss"] = loss
+        self.history.record(prefix + "_batch_count", len(losses))
 
     def _set_training(self, training=True):
         # skorch calls this every batch; walking the module tree each time costs ~50 us

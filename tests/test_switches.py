@@ -75,9 +75,11 @@ def test_cosine_schedule_is_ignored_by_lbfgs(X):
 
 @pytest.mark.skipif(not HAS_COMPILER, reason="torch.compile's CPU backend needs a C compiler")
 @pytest.mark.parametrize("device", DEVICES)
-def test_compiled_training_matches_eager_and_pickles(X, device):
+@pytest.mark.parametrize("mode", [True, "reduce-overhead"])
+def test_compiled_training_matches_eager_and_pickles(X, device, mode):
     eager = fit(X[:100], device, max_iter=2)
-    compiled = fit(X[:100], device, max_iter=2, compile=True)
+    # "reduce-overhead": CUDA graphs on CUDA, compiled as "default" on the CPU
+    compiled = fit(X[:100], device, max_iter=2, compile=mode)
     # the same computation, fused differently: equal up to float32 rounding
     np.testing.assert_allclose(compiled.transform(X), eager.transform(X), atol=1e-4)
     assert type(compiled.module_) is type(eager.module_)  # a plain module, not a wrapper
@@ -93,3 +95,5 @@ def test_switches_are_validated(X):
         AutoEncoderTransformer(learning_rate_schedule="step").fit(X)
     with pytest.raises(ValueError, match="compile"):
         AutoEncoderTransformer(compile="yes").fit(X)
+    with pytest.raises(ValueError, match="compile"):
+        AutoEncoderTransformer(compile="max-overhead").fit(X)
