@@ -122,3 +122,21 @@ def test_keyboard_interrupt_keeps_weights_and_warns(monkeypatch, small):
     assert ae.n_iter_ == 3
     assert any("interrupted after 3 epoch" in str(w.message) for w in caught)
     assert np.isfinite(ae.transform(small)).all()
+
+
+def test_batch_losses_read_once_per_epoch_give_skorchs_history(monkeypatch, small):
+    """The engine's epoch loop (one device read per epoch) records what skorch's records."""
+    from skorch import NeuralNet
+
+    from skae._training import _Net
+
+    params = {"hidden_layer_sizes": (8,), "max_iter": 3, "batch_size": 16,
+              "early_stopping": True, "random_state": 0, "device": "cpu"}
+    ours = AutoEncoderTransformer(3, **params).fit(small)
+    monkeypatch.setattr(_Net, "run_single_epoch", NeuralNet.run_single_epoch)
+    skorchs = AutoEncoderTransformer(3, **params).fit(small)
+    for key in ("train_loss", "valid_loss", "train_batch_count", "valid_batch_count"):
+        assert ours.net_.history[:, key] == skorchs.net_.history[:, key]
+    for key in ("train_loss", "train_batch_size", "valid_loss", "valid_batch_size"):
+        assert (ours.net_.history[:, "batches", :, key]
+                == skorchs.net_.history[:, "batches", :, key])
