@@ -25,36 +25,27 @@ from _common import load_mnist
 X = load_mnist({data!r}, {n})[0]
 """
 
+RAW_LOOP = """
+import torch
+from torch import nn
+model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 32), nn.Linear(32, 256),
+                      nn.ReLU(), nn.Linear(256, 784))
+opt = torch.optim.Adam(model.parameters(), fused=True)
+data = torch.from_numpy(X)
+for i in range(0, len(data), 256):
+    xb = data[i:i + 256]
+    loss = nn.functional.mse_loss(model(xb), xb)
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+
 CONTENDERS = {
     "load only": "",
     "load + import torch": "import torch",
     "load + import skae": "import skae",
     "PCA(32).fit": "from sklearn.decomposition import PCA; PCA(32).fit(X)",
-    "raw torch loop, 1 epoch": """
-import torch
-from torch import nn
-model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 32), nn.Linear(32, 256),
-                      nn.ReLU(), nn.Linear(256, 784))
-opt = torch.optim.Adam(model.parameters(), fused=True)
-data = torch.from_numpy(X)
-for i in range(0, len(data), 256):
-    xb = data[i:i + 256]
-    loss = nn.functional.mse_loss(model(xb), xb)
-    opt.zero_grad(); loss.backward(); opt.step()
-""",
-    "raw torch loop, 1 epoch, scikit-learn imported": """
-import sklearn.base  # what skae imports besides torch (scikit-learn imports pandas if present)
-import torch
-from torch import nn
-model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 32), nn.Linear(32, 256),
-                      nn.ReLU(), nn.Linear(256, 784))
-opt = torch.optim.Adam(model.parameters(), fused=True)
-data = torch.from_numpy(X)
-for i in range(0, len(data), 256):
-    xb = data[i:i + 256]
-    loss = nn.functional.mse_loss(model(xb), xb)
-    opt.zero_grad(); loss.backward(); opt.step()
-""",
+    "raw torch loop, 1 epoch": RAW_LOOP,
+    # what skae imports besides torch (scikit-learn imports pandas if present)
+    "raw torch loop, 1 epoch, scikit-learn imported": "import sklearn.base" + RAW_LOOP,
     "skae fit, 1 epoch": """
 from skae import AutoEncoderTransformer
 AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu").fit(X)

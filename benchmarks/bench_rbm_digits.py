@@ -58,33 +58,27 @@ def main():
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2,
                                                         random_state=args.split_seed)
     dae_params = {"max_iter": 10} if args.quick else {}
+    papers = {"code_activation": "sigmoid", "tied_weights": True,
+              "reconstruction_loss": "cross_entropy"}
     seeds = [0] if args.quick else [0, 1, 2]
     rows = []
     for seed in seeds:
+        def dae(seed=seed, **params):
+            return Pipeline([
+                ("dae", DenoisingAutoEncoder(100, random_state=seed, device=args.device,
+                                             **dae_params, **params)),
+                ("lr", LogisticRegression(C=6000, max_iter=1000))])
+
         contenders = {
             "raw pixels + LR(C=100)": LogisticRegression(C=100, max_iter=1000),
             "BernoulliRBM(100) + LR(C=6000)": Pipeline([
                 ("rbm", BernoulliRBM(n_components=100, learning_rate=0.06, n_iter=10,
                                      random_state=seed)),
                 ("lr", LogisticRegression(C=6000, max_iter=1000))]),
-            "DenoisingAutoEncoder(100) + LR(C=6000)": Pipeline([
-                ("dae", DenoisingAutoEncoder(100, random_state=seed, device=args.device,
-                                             **dae_params)),
-                ("lr", LogisticRegression(C=6000, max_iter=1000))]),
-            "DAE(100, sigmoid code, tied, cross-entropy) + LR(C=6000)": Pipeline([
-                ("dae", DenoisingAutoEncoder(100, code_activation="sigmoid", tied_weights=True,
-                                             reconstruction_loss="cross_entropy",
-                                             random_state=seed, device=args.device,
-                                             **dae_params)),
-                ("lr", LogisticRegression(C=6000, max_iter=1000))]),
+            "DenoisingAutoEncoder(100) + LR(C=6000)": dae(),
+            "DAE(100, sigmoid code, tied, cross-entropy) + LR(C=6000)": dae(**papers),
             "DAE(100, (512, 256) hidden, sigmoid code, tied, cross-entropy) + LR(C=6000)":
-                Pipeline([
-                    ("dae", DenoisingAutoEncoder(100, hidden_layer_sizes=(512, 256),
-                                                 code_activation="sigmoid", tied_weights=True,
-                                                 reconstruction_loss="cross_entropy",
-                                                 random_state=seed, device=args.device,
-                                                 **dae_params)),
-                    ("lr", LogisticRegression(C=6000, max_iter=1000))]),
+                dae(hidden_layer_sizes=(512, 256), **papers),
         }
         for name, model in contenders.items():
             _, seconds = timed(model.fit, X_train, y_train)

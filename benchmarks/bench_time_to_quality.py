@@ -43,7 +43,7 @@ def main():
     X, _, X_test, _ = load_mnist(args.data, 10000 if args.quick else None, 2000)
     budget = 20 if args.quick else 120
     bounds = np.linspace(0, len(X), args.chunks + 1).astype(int)
-    slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]  # views, no copies
+    slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]  # views, no copies
     # warm-up outside the clock: the first fit in a process pays torch's and skorch's one-off
     # start-up (thread pools, first kernels), which would land on whichever k ran first
     AutoEncoderTransformer(4, max_iter=1, device=args.device).fit(X[:1000])

@@ -100,7 +100,8 @@ _SHARED_PARAMETER_DOCS = {
         "bf16-mixed" runs the training forward passes under
         ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
         float32), a little less exact. Whether it is faster depends on the model: on
-        an H200 it made the deep MNIST autoencoder slower (see the benchmarks).
+        an H200 it made the deep MNIST autoencoder slower in four runs of five (see
+        the benchmarks).
         ``transform`` and scoring always compute in the input's float dtype.
     compile : bool or {"default", "reduce-overhead", "max-autotune"}, default=False
         Train through ``torch.compile`` of the module (the first epoch pays the

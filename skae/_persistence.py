@@ -17,26 +17,25 @@ from ._training import HoldOut, build_net, initialize_net
 _CORRUPTION = "__corruption__"
 
 
-def _to_numpy(obj):
-    """``obj`` with every tensor (in dicts, lists, tuples) turned into a numpy array."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu().numpy()
+def _map_leaves(obj, leaf_type, convert):
+    """``obj`` with every ``leaf_type`` leaf (in dicts, lists, tuples) replaced by ``convert``."""
+    if isinstance(obj, leaf_type):
+        return convert(obj)
     if isinstance(obj, dict):
-        return {k: _to_numpy(v) for k, v in obj.items()}
+        return {k: _map_leaves(v, leaf_type, convert) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_numpy(v) for v in obj)
+        return type(obj)(_map_leaves(v, leaf_type, convert) for v in obj)
     return obj
+
+
+def _to_numpy(obj):
+    """``obj`` with every tensor turned into a numpy array."""
+    return _map_leaves(obj, torch.Tensor, lambda t: t.detach().cpu().numpy())
 
 
 def _to_torch(obj):
     """The inverse of :func:`_to_numpy` (arrays become CPU tensors)."""
-    if isinstance(obj, np.ndarray):
-        return torch.from_numpy(np.array(obj))
-    if isinstance(obj, dict):
-        return {k: _to_torch(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_torch(v) for v in obj)
-    return obj
+    return _map_leaves(obj, np.ndarray, lambda a: torch.from_numpy(np.array(a)))
 
 
 def _plain_kwarg(value):
