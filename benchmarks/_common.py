@@ -24,6 +24,10 @@ def parser(description):
     p.add_argument("--compile", default=False, type=_compile_mode,
                    help='skae\'s compile parameter: a torch.compile mode ("default", '
                         '"reduce-overhead"); off unless given')
+    p.add_argument("--cuda-graphs", action="store_true",
+                   help="skae's cuda_graphs parameter: replay each training step as a CUDA graph")
+    p.add_argument("--tag", default=None,
+                   help="appended to the result file's name (keeps a variant's results apart)")
     p.add_argument("--jobs", type=int, default=1,
                    help="runs in parallel processes (several small trainings share a GPU)")
     return p
@@ -86,6 +90,7 @@ def write_results(name, args, rows, extra=None, script=None):
     ``script`` names the benchmark file when NAME carries a suffix (``bench_x-variant``).
     """
     RESULTS.mkdir(exist_ok=True)
+    name += f"-{args.tag}" if getattr(args, "tag", None) else ""
     suffix = "-quick" if getattr(args, "quick", False) else ""
     out = RESULTS / f"{name}{suffix}.json"
     record = {

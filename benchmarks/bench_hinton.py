@@ -34,13 +34,14 @@ def errors(model, X):
 
 
 def run(contender, X, X_test, device, epochs, pretrain_epochs, loss="mse", alpha=0.0,
-        compile=False):
+        compile=False, cuda_graphs=False):
     warnings.simplefilter("ignore", ConvergenceWarning)
     from skae import AutoEncoderTransformer, StackedAutoEncoder
 
     deep = {"hidden_layer_sizes": HIDDEN, "batch_size": 256, "learning_rate": 1e-3,
             "learning_rate_schedule": "cosine", "alpha": alpha, "max_iter": epochs, "tol": 0.0,
-            "n_iter_no_change": epochs, "random_state": 0, "device": device, "compile": compile}
+            "n_iter_no_change": epochs, "random_state": 0, "device": device, "compile": compile,
+            "cuda_graphs": cuda_graphs}
     models = {
         "pca": lambda: PCA(CODE),
         "deep": lambda: AutoEncoderTransformer(CODE, reconstruction_loss=loss, **deep),
@@ -78,7 +79,7 @@ def main():
     X, _, X_test, _ = load_mnist(args.data, n_train, n_test)
     configs = [{"contender": c, "X": X, "X_test": X_test, "device": args.device,
                 "epochs": epochs, "pretrain_epochs": pretrain, "loss": args.loss,
-                "alpha": args.alpha, "compile": args.compile}
+                "alpha": args.alpha, "compile": args.compile, "cuda_graphs": args.cuda_graphs}
                for c in args.contenders.split(",")]
     default = args.contenders == "pca,deep,stacked"
     suffix = "" if default else "-" + args.contenders.replace(",", "-")

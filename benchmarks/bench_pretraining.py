@@ -59,6 +59,8 @@ def add_options(p):
     p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (max_iter)")
     p.add_argument("--schedule", default=None, choices=["constant", "cosine"],
                    help="learning_rate_schedule of fine-tuning and pre-training")
+    p.add_argument("--tol", type=float, default=None,
+                   help="tol of fine-tuning (0: run every epoch of the schedule)")
     p.add_argument("--pretrainings", default="none,autoencoder,denoising")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
@@ -83,6 +85,10 @@ def setup(args):
         epochs["learning_rate_schedule"] = args.schedule
     if args.compile:
         epochs["compile"] = args.compile
+    if args.cuda_graphs:
+        epochs["cuda_graphs"] = True
+    if args.tol is not None:
+        epochs["tol"] = args.tol
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs
 
 

@@ -69,7 +69,7 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
     device : str, default="auto"
         "auto" (CUDA when present, else MPS, else CPU), "cpu", "cuda", "cuda:N"
         or "mps".
-    <precision, compile>
+    <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and shuffling through local generators; the
         global torch and numpy states are left alone. Fits with the same integer
@@ -138,7 +138,7 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
                  solver="adam", alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 shuffle=True, device="auto", precision="float32", compile=False,
+                 shuffle=True, device="auto", precision="float32", compile=False, cuda_graphs=False,
                  random_state=None, verbose=0, warm_start=False):
         super().__init__(
             n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
@@ -146,7 +146,8 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
             learning_rate_schedule=learning_rate_schedule, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
             validation_fraction=validation_fraction, shuffle=shuffle, device=device,
-            precision=precision, compile=compile, random_state=random_state,
+            precision=precision, compile=compile, cuda_graphs=cuda_graphs,
+            random_state=random_state,
             verbose=verbose, warm_start=warm_start,
         )
         self.code_activation = code_activation

@@ -63,7 +63,7 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         Shuffle the rows every epoch.
     device : str, default="auto"
         "auto", "cpu", "cuda", "cuda:N" or "mps".
-    <precision, compile>
+    <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and corruption through local generators.
     verbose : int, default=0
@@ -135,7 +135,7 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
                  batch_size="auto", learning_rate=1e-3, learning_rate_schedule="constant",
                  max_iter=200, tol=1e-4, n_iter_no_change=10, early_stopping=False,
                  validation_fraction=0.1, shuffle=True, device="auto", precision="float32",
-                 compile=False, random_state=None, verbose=0, warm_start=False):
+                 compile=False, cuda_graphs=False, random_state=None, verbose=0, warm_start=False):
         super().__init__(
             n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -143,7 +143,7 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
             max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             shuffle=shuffle, device=device, precision=precision, compile=compile,
-            random_state=random_state, verbose=verbose,
+            cuda_graphs=cuda_graphs, random_state=random_state, verbose=verbose,
             warm_start=warm_start,
         )
         self.code_activation = code_activation

@@ -65,7 +65,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         Shuffle the rows every epoch.
     device : str, default="auto"
         "auto", "cpu", "cuda", "cuda:N" or "mps".
-    <precision, compile>
+    <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
         Seeds every layer's initialisation, shuffling and corruption locally.
     verbose : int, default=0
@@ -139,7 +139,8 @@ class StackedAutoEncoder(_BaseAutoEncoder):
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
                  early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
-                 precision="float32", compile=False, random_state=None, verbose=0,
+                 precision="float32", compile=False, cuda_graphs=False,
+                 random_state=None, verbose=0,
                  warm_start=False):
         super().__init__(
             n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
@@ -148,7 +149,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
             max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             shuffle=shuffle, device=device, precision=precision, compile=compile,
-            random_state=random_state, verbose=verbose,
+            cuda_graphs=cuda_graphs, random_state=random_state, verbose=verbose,
             warm_start=warm_start,
         )
         self.noise = noise

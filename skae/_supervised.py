@@ -60,7 +60,8 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
                  activation="relu", solver="adam", alpha=1e-4, batch_size="auto",
                  learning_rate=1e-3, learning_rate_schedule="constant", max_iter=200, tol=1e-4,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, shuffle=True,
-                 device="auto", precision="float32", compile=False, random_state=None, verbose=0):
+                 device="auto", precision="float32", compile=False, cuda_graphs=False,
+                 random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.pretraining = pretraining
         self.noise = noise
@@ -82,6 +83,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         self.device = device
         self.precision = precision
         self.compile = compile
+        self.cuda_graphs = cuda_graphs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -214,7 +216,7 @@ _SHARED_DOC = """
         Shuffle the rows every epoch.
     device : str, default="auto"
         "auto", "cpu", "cuda", "cuda:N" or "mps".
-    <precision, compile>
+    <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and corruption locally.
     verbose : int, default=0
@@ -293,7 +295,8 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
                  activation="relu", solver="adam", alpha=1e-4, batch_size="auto",
                  learning_rate=1e-3, learning_rate_schedule="constant", max_iter=200, tol=1e-4,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, shuffle=True,
-                 device="auto", precision="float32", compile=False, random_state=None, verbose=0,
+                 device="auto", precision="float32", compile=False, cuda_graphs=False,
+                 random_state=None, verbose=0,
                  unlabeled_label=-1):
         super().__init__(
             hidden_layer_sizes, pretraining=pretraining, noise=noise, noise_ratio=noise_ratio,
@@ -303,7 +306,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
             learning_rate_schedule=learning_rate_schedule, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
             validation_fraction=validation_fraction, shuffle=shuffle, device=device,
-            precision=precision, compile=compile,
+            precision=precision, compile=compile, cuda_graphs=cuda_graphs,
             random_state=random_state, verbose=verbose,
         )
         self.unlabeled_label = unlabeled_label

@@ -23,6 +23,10 @@ from ._device import fits_on, rng_devices
 AUTO_BATCH_SIZE = 200
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")
 PREDICT_BATCH_SIZE = 8192
+# ``cuda_graphs``: the device types whose training steps are captured, and how many
+# full batches run eagerly first (lazy initialisation: Adam's state, cuBLAS's workspace)
+GRAPH_DEVICE_TYPES = ("cuda",)
+GRAPH_WARMUP_STEPS = 3
 
 
 def to_torch(X, device):
@@ -151,6 +155,39 @@ def optimizer_params(solver, learning_rate, alpha, device):
     }
 
 
+class StepGraph:
+    """One training step captured as a CUDA graph, replayed on fresh batches.
+
+    ``step(batch)`` (skorch's ``train_step``: zero the gradients, forward, loss,
+    backward, Adam's update) runs once under capture on static copies of ``batch``;
+    each call copies a batch of the same shape into those copies and replays the
+    graph: one launch for the whole step. Valid while the learning rate it captured
+    (a constant of the graph) holds.
+    """
+
+    def __init__(self, step, batch, stream):
+        Xb, yb = batch
+        X = Xb.clone()
+        self.batch = (X, X if yb is Xb else yb.clone())  # an autoencoder's target is X
+        self._capture(step, stream)
+
+    def _capture(self, step, stream):
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph, stream=stream):
+            self.outputs = step(self.batch)
+
+    def _replay(self):
+        self.graph.replay()
+
+    def __call__(self, batch):
+        X, y = self.batch
+        X.copy_(batch[0])
+        if y is not X:
+            y.copy_(batch[1])
+        self._replay()
+        return self.outputs
+
+
 class _Net(NeuralNet):
     """skorch's NeuralNet plus an L2 term, bf16 autocast and a compiled training forward.
 
@@ -160,19 +197,82 @@ class _Net(NeuralNet):
     stay float32. ``compile_forward`` (False or a ``torch.compile`` mode): those passes
     go through ``torch.compile`` of ``module_``, which shares its parameters; ``module_``
     itself stays a plain module (pickles, deep-copies, ``encode``/``decode``) and the
-    compiled wrapper is rebuilt lazily, never pickled.
+    compiled wrapper is rebuilt lazily, never pickled. ``cuda_graphs``: see
+    :meth:`train_step`.
     """
 
-    def __init__(self, *args, l2=0.0, autocast_bf16=False, compile_forward=False, **kwargs):
+    def __init__(self, *args, l2=0.0, autocast_bf16=False, compile_forward=False,
+                 cuda_graphs=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.l2 = l2
         self.autocast_bf16 = autocast_bf16
         self.compile_forward = compile_forward
+        self.cuda_graphs = cuda_graphs
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_compiled_forward", None)
+        for name in ("_compiled_forward", "_step_graphs", "_graph_stream", "_graph_warmups"):
+            state.pop(name, None)
         return state
+
+    def train_step(self, batch, **fit_params):
+        """skorch's training step; with ``cuda_graphs``, replayed from a CUDA graph.
+
+        A full batch (``batch_size`` rows) of an Adam fit on CUDA replays the whole
+        step, captured once per learning rate (the cosine schedule recaptures once an
+        epoch). The first ``GRAPH_WARMUP_STEPS`` full batches of the net, and every
+        partial batch, run eagerly; so does everything when ``compile`` is set (its own
+        CUDA graphs cannot nest in this one). Each batch is still one optimiser step on
+        its own rows: the graph changes how the step is launched, not what it computes.
+        """
+        if not self._graphs_apply(batch, fit_params):
+            return super().train_step(batch, **fit_params)
+        state = self.__dict__  # kept out of skorch's attribute checks, never pickled
+        if "_graph_warmups" not in state:
+            state["_graph_stream"] = (torch.cuda.Stream(self.device)
+                                      if torch.device(self.device).type == "cuda" else None)
+            state["_graph_warmups"] = 0
+        stream = state["_graph_stream"]
+        if state["_graph_warmups"] < GRAPH_WARMUP_STEPS:
+            state["_graph_warmups"] += 1
+            return self._on_stream(stream, lambda: super(_Net, self).train_step(batch))
+        lrs = tuple(group["lr"] for group in self.optimizer_.param_groups)
+        graphs = state.setdefault("_step_graphs", {})
+        if lrs not in graphs:
+            graphs.clear()  # a new learning rate: the old graph's constants are stale
+            graphs[lrs] = self._capture_step(batch, stream)
+        return graphs[lrs](batch)
+
+    def _graphs_apply(self, batch, fit_params):
+        return (self.cuda_graphs and not self.compile_forward and not fit_params
+                and torch.device(self.device).type in GRAPH_DEVICE_TYPES
+                and isinstance(self.optimizer_, torch.optim.Adam)
+                and len(batch[0]) == self.batch_size)
+
+    @staticmethod
+    def _on_stream(stream, fn):
+        """``fn()`` on a side ``stream`` (graph capture wants its warm-up there)."""
+        if stream is None:
+            return fn()
+        stream.wait_stream(torch.cuda.current_stream(stream.device))
+        with torch.cuda.stream(stream):
+            out = fn()
+        torch.cuda.current_stream(stream.device).wait_stream(stream)
+        return out
+
+    def _capture_step(self, batch, stream):
+        groups = self.optimizer_.param_groups
+        for group in groups:  # Adam refuses capture otherwise; fused Adam computes the same
+            group["capturable"] = True
+        try:
+            return StepGraph(super().train_step, batch, stream)
+        finally:
+            for group in groups:
+                group["capturable"] = False
+
+    def drop_graphs(self):
+        """Forget the captured steps (their memory goes back to the allocator)."""
+        self.__dict__.pop("_step_graphs", None)
 
     def infer(self, x, **fit_params):
         module = self.module_
@@ -188,7 +288,9 @@ class _Net(NeuralNet):
         x = x.to(self.device)
         if not self.autocast_bf16:
             return module(x, **fit_params)
-        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
+        # no cast cache: it must not outlive a CUDA graph capture
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16,
+                            cache_enabled=False):
             return module(x, **fit_params)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
@@ -263,6 +365,7 @@ def build_net(params, *, module, module_kwargs, criterion, criterion_kwargs, dev
         **optimizer_params(params["solver"], params["learning_rate"], params["alpha"], device),
         l2=params["alpha"] if full_batch else 0.0,
         autocast_bf16=params["precision"] == "bf16-mixed", compile_forward=params["compile"],
+        cuda_graphs=params["cuda_graphs"],
         max_epochs=params["max_iter"],
         batch_size=resolve_batch_size(params["solver"], params["batch_size"]),
         iterator_train=BatchIterator, iterator_valid=BatchIterator,
@@ -301,7 +404,10 @@ def train(net, data, *, epochs, seed):
     with local_rng(seed, net.device):
         if not net.initialized_:
             net.initialize()
-        net.partial_fit(data, epochs=epochs)
+        try:
+            net.partial_fit(data, epochs=epochs)
+        finally:
+            net.drop_graphs()
     net.module_.eval()
     ran = len(net.history) - before
     stopper = dict(net.callbacks_)["stopper"]
