@@ -97,7 +97,8 @@ def write_results(name, args, rows, extra=None, script=None):
         "command": f"python benchmarks/{script or name}.py " + " ".join(
             f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')} {v}"
             for k, v in vars(args).items()
-            if v not in (False, None) and k != "data" and not (k == "jobs" and v == 1)),
+            if v is not False and v is not None and k != "data"
+            and not (k == "jobs" and v == 1)),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"),
         "rows": rows,

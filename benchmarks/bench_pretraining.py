@@ -59,8 +59,9 @@ def add_options(p):
     p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (max_iter)")
     p.add_argument("--schedule", default=None, choices=["constant", "cosine"],
                    help="learning_rate_schedule of fine-tuning and pre-training")
-    p.add_argument("--tol", type=float, default=None,
-                   help="tol of fine-tuning (0: run every epoch of the schedule)")
+    p.add_argument("--tol", type=float, default=None, help="tol (default 1e-4)")
+    p.add_argument("--patience", type=int, default=None,
+                   help="n_iter_no_change; as many as --epochs runs the whole schedule")
     p.add_argument("--pretrainings", default="none,autoencoder,denoising")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
@@ -89,6 +90,8 @@ def setup(args):
         epochs["cuda_graphs"] = True
     if args.tol is not None:
         epochs["tol"] = args.tol
+    if args.patience:
+        epochs["n_iter_no_change"] = args.patience
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs
 
 

@@ -155,6 +155,13 @@ def optimizer_params(solver, learning_rate, alpha, device):
     }
 
 
+def _detached(value):
+    """A tensor, or a tuple of them, cut from its autograd graph."""
+    if isinstance(value, tuple):
+        return tuple(v.detach() for v in value)
+    return value.detach()
+
+
 class StepGraph:
     """One training step captured as a CUDA graph, replayed on fresh batches.
 
@@ -174,7 +181,10 @@ class StepGraph:
     def _capture(self, step, stream):
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph, stream=stream):
-            self.outputs = step(self.batch)
+            outputs = step(self.batch)
+        # detached: an autograd graph kept alive would tie later eager steps to the
+        # capture's stream (torch warns of an AccumulateGrad stream mismatch)
+        self.outputs = {name: _detached(value) for name, value in outputs.items()}
 
     def _replay(self):
         self.graph.replay()
@@ -315,6 +325,7 @@ class _Net(NeuralNet):
             count += 1
             self.history.record_batch(prefix + "_batch_size", len(batch[0]))
             self.notify("on_batch_end", batch=batch, training=training, **step)
+            del step  # its autograd graph must not live into the next step
         if count:
             batches = self.history[-1]["batches"][-count:]
             for entry, loss in zip(batches, losses[:count].tolist(), strict=True):
