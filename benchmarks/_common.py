@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import time
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def write_results(name, args, rows, extra=None, script=None):
     out = RESULTS / f"{name}{suffix}.json"
     record = {
         "command": f"python benchmarks/{script or name}.py " + " ".join(
-            f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')} {v}"
+            _option(k) if v is True else f"{_option(k)} {shlex.quote(str(v))}"
             for k, v in vars(args).items()
             if v is not False and v is not None and k != "data"
             and not (k == "jobs" and v == 1)),
@@ -106,6 +107,10 @@ def write_results(name, args, rows, extra=None, script=None):
     }
     out.write_text(json.dumps(record, indent=1) + "\n")
     return out
+
+
+def _option(dest):
+    return "--" + dest.replace("_", "-")
 
 
 def print_table(rows, columns):

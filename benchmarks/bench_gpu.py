@@ -8,11 +8,11 @@ bf16, and that with TF32 matrix products allowed (``torch.set_float32_matmul_pre
 a global setting a user makes), and with ``cuda_graphs=True`` (the whole step, Adam
 included, replayed as one CUDA graph; also with bf16 and with TF32). Beside them,
 hand-written CUDA loops (same model, fused Adam, data on the device, tensor slicing) give the
-floor: eager, and the whole step (forward,
-backward, Adam) captured as one CUDA graph, replayed per batch (it skips the last, partial
-batch: 234 of 235). Reports the median epoch time after the first epoch (which pays for CUDA's
-start and for compilation) and checks that codes computed on CUDA match the CPU's (same
-weights, moved with ``.to``) within float tolerance.
+floor: eager, and the whole step (forward, backward, Adam) captured as one CUDA graph,
+replayed per batch (it skips the last, partial batch: 234 of 235). Reports the median epoch
+time after the first epoch (which pays for CUDA's start, compilation and capture) and checks
+that codes computed on CUDA match the CPU's (same weights, moved with ``.to``) within float
+tolerance.
 Targets (speed issue, on an H200): an epoch over the 60k rows in at most 0.5 s; at least 30x
 the 2-core CPU. Without CUDA it says so and exits 0.
 

@@ -7,6 +7,8 @@ X beyond one float32 version. Also: partial_fit over a stream of chunks keeps me
 what the data cost: skae imports scikit-learn, scipy and skorch besides torch (and
 scikit-learn imports pandas when it is installed); the raw loop with scikit-learn imported
 is the same loop paying that import, so skae's ratio to it is what skae's data handling costs.
+A skae fit with pandas blocked (``sys.modules["pandas"] = None``) stands for an environment
+without pandas.
 
     python benchmarks/bench_memory.py [--quick] [--data PATH]
 """
@@ -47,6 +49,13 @@ CONTENDERS = {
     # what skae imports besides torch (scikit-learn imports pandas if present)
     "raw torch loop, 1 epoch, scikit-learn imported": "import sklearn.base" + RAW_LOOP,
     "skae fit, 1 epoch": """
+from skae import AutoEncoderTransformer
+AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu").fit(X)
+""",
+    # scikit-learn imports pandas only when it is installed: what skae costs without it
+    "skae fit, 1 epoch, pandas not installed": """
+import sys
+sys.modules["pandas"] = None  # ``import pandas`` raises ImportError, as if not installed
 from skae import AutoEncoderTransformer
 AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu").fit(X)
 """,
