@@ -75,13 +75,16 @@ def test_ignored_on_the_cpu(X):
     (AutoEncoderTransformer, {}),
     (DenoisingAutoEncoder, {"noise": "masking"}),  # corruption drawn inside the step
     (AutoEncoderTransformer, {"precision": "bf16-mixed"}),
+    # validation between the epochs, and the best epoch's weights loaded back at the end
+    (AutoEncoderTransformer, {"early_stopping": True, "validation_fraction": 0.15}),
 ])
 def test_replayed_steps_train_exactly_as_eager_ones(X, simulated_graphs, cls, params):
     eager = fit(cls, X, **params)
     assert simulated_graphs == []
     graphed = fit(cls, X, cuda_graphs=True, **params)
-    # 300 rows at batch 64: 4 full batches and a partial one an epoch, 4 epochs;
-    # 3 warm-up steps, then one capture (the step size never changes) and 13 replays
+    # 300 rows at batch 64: 4 full batches and a partial one an epoch, 4 epochs (255 rows
+    # with the hold-out: 3 and a partial one); 3 warm-up steps, then one capture (the step
+    # size never changes) and the other full batches replayed
     assert len(simulated_graphs) == 1
     assert graphed.loss_curve_ == eager.loss_curve_
     np.testing.assert_array_equal(graphed.transform(X), eager.transform(X))
