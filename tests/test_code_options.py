@@ -1,24 +1,15 @@
 """code_activation, tied_weights and reconstruction_loss of the shallow autoencoders."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import torch
-from sklearn.exceptions import ConvergenceWarning
 
 from skae import AutoEncoderTransformer, DenoisingAutoEncoder
 from skae._modules import TiedLinear, linears
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 4, "random_state": 0, "device": "cpu"}
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ its static batch: the training must come out bit for bit as without graphs.
 """
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import torch
-from sklearn.exceptions import ConvergenceWarning
 
 from skae import (
     AutoEncoderTransformer,
@@ -22,13 +20,6 @@ from skae import (
 )
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 @pytest.fixture

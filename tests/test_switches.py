@@ -4,12 +4,10 @@ import copy
 import math
 import pickle
 import shutil
-import warnings
 
 import numpy as np
 import pytest
 import torch
-from sklearn.exceptions import ConvergenceWarning
 
 from skae import AutoEncoderTransformer, StackedAutoEncoderClassifier
 
@@ -17,13 +15,6 @@ CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 DEVICES = ["cpu", pytest.param("cuda", marks=CUDA)]
 # inductor, torch.compile's default backend, compiles C++ on the CPU
 HAS_COMPILER = any(shutil.which(cc) for cc in ("cc", "gcc", "clang"))
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def fit(X, device, **params):
