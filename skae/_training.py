@@ -199,7 +199,7 @@ class StepGraph:
 
 
 class _Net(NeuralNet):
-    """skorch's NeuralNet plus an L2 term, bf16 autocast and a compiled training forward.
+    """skorch's NeuralNet plus an L2 term, bf16 autocast, torch.compile and CUDA graphs.
 
     ``l2``: explicit L2 penalty for optimisers without weight decay (L-BFGS).
     ``autocast_bf16``: training and validation forward passes run under
@@ -221,7 +221,7 @@ class _Net(NeuralNet):
 
     def __getstate__(self):
         state = super().__getstate__()
-        for name in ("_compiled_forward", "_step_graphs", "_graph_stream", "_graph_warmups"):
+        for name in ("_compiled_forward", "_step_graph", "_graph_stream", "_graph_warmups"):
             state.pop(name, None)
         return state
 
@@ -247,11 +247,11 @@ class _Net(NeuralNet):
             state["_graph_warmups"] += 1
             return self._on_stream(stream, lambda: super(_Net, self).train_step(batch))
         lrs = tuple(group["lr"] for group in self.optimizer_.param_groups)
-        graphs = state.setdefault("_step_graphs", {})
-        if lrs not in graphs:
-            graphs.clear()  # a new learning rate: the old graph's constants are stale
-            graphs[lrs] = self._capture_step(batch, stream)
-        return graphs[lrs](batch)
+        captured = state.get("_step_graph")
+        if captured is None or captured[0] != lrs:  # the old graph's step size is stale
+            self.drop_graphs()  # its memory goes before the new capture takes more
+            captured = state["_step_graph"] = (lrs, self._capture_step(batch, stream))
+        return captured[1](batch)
 
     def _graphs_apply(self, batch, fit_params):
         return (self.cuda_graphs and not self.compile_forward and not fit_params
@@ -281,8 +281,8 @@ class _Net(NeuralNet):
                 group["capturable"] = False
 
     def drop_graphs(self):
-        """Forget the captured steps (their memory goes back to the allocator)."""
-        self.__dict__.pop("_step_graphs", None)
+        """Forget the captured step (its memory goes back to the allocator)."""
+        self.__dict__.pop("_step_graph", None)
 
     def infer(self, x, **fit_params):
         module = self.module_

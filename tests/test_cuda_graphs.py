@@ -80,7 +80,7 @@ def test_replayed_steps_train_exactly_as_eager_ones(X, simulated_graphs, cls, pa
     assert graphed.loss_curve_ == eager.loss_curve_
     np.testing.assert_array_equal(graphed.transform(X), eager.transform(X))
     # the graphs are dropped after the fit, and Adam is left as it was built
-    assert "_step_graphs" not in graphed.net_.__dict__
+    assert "_step_graph" not in graphed.net_.__dict__
     assert not any(g["capturable"] for g in graphed.net_.optimizer_.param_groups)
     pickle.loads(pickle.dumps(graphed))
 
@@ -137,7 +137,7 @@ def test_cuda_graphs_on_cuda_match_eager_training(X, cls, params):
     # a CUDA fit repeats itself (cuBLAS promises bit equality only on one stream)
     again = fit(cls, X, cuda_graphs=True, **params)
     np.testing.assert_allclose(again.transform(X), graphed.transform(X), atol=1e-5)
-    assert "_step_graphs" not in graphed.net_.__dict__
+    assert "_step_graph" not in graphed.net_.__dict__
     restored = pickle.loads(pickle.dumps(graphed))
     np.testing.assert_array_equal(restored.transform(X), graphed.transform(X))
     # a warm start trains on (eagerly warmed up again, then captured anew)
