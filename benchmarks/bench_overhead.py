@@ -2,13 +2,16 @@
 
 Same model (encoder-decoder MLP with a linear code), same optimiser (Adam, fused where torch
 supports it, lr 1e-3, L2 1e-4 on weights), same batch size, data in memory as float32.
-Contenders alternate; each figure is the median epoch time over the repetitions.
+After one untimed warm-up epoch of the raw loop and of skae, the contenders alternate, in a
+rotated order each repetition; each figure is the median epoch time over the repetitions (5
+of 3 epochs), and skae's ratio to the raw loop is also given per repetition, to show the
+spread.
 
 Targets (speed issue): skae at most 1.10x the raw loop at batch 64 (784-64-8), 1.05x at
 batch 256 (784-256-32); the deep 784-1000-500-250-30 net at least 0.6 of the float32 matmul
 peak measured in the same run.
 
-    python benchmarks/bench_overhead.py [--quick] [--data PATH]
+    python benchmarks/bench_overhead.py [--quick] [--data PATH] [--reps 5]
 """
 
 import time
@@ -123,34 +126,50 @@ def measure(X, hidden, code, batch, reps, epochs, with_slow):
     if with_slow:
         contenders["skorch defaults"] = lambda: skorch_default_epochs(X, sizes, batch, 1)
         contenders["MLPRegressor"] = lambda: mlp_epochs(X, hidden, code, batch, 1)
+    # an untimed warm-up of the two close contenders (thread pools, allocator, first-call
+    # costs would otherwise land on whichever runs first)
+    raw_loop_epochs(X, sizes, batch, 1)
+    skae_epochs(X, hidden, code, batch, 1)
     times = {name: [] for name in contenders}
-    for _ in range(reps):  # alternate the contenders within each repetition
-        for name, run in contenders.items():
-            times[name] += run()[-epochs:] if name in ("raw torch loop", "skae") else run()
-    return {name: float(np.median(t)) for name, t in times.items()}, sizes
+    paired = []  # skae's median over the raw loop's, within each repetition
+    names = list(contenders)
+    for r in range(reps):  # alternate the contenders, in a rotated order each repetition
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(contenders[name]())
+        paired.append(np.median(times["skae"][-1]) / np.median(times["raw torch loop"][-1]))
+    medians = {name: float(np.median(np.concatenate(t))) for name, t in times.items()}
+    return medians, [float(r) for r in paired], sizes
 
 
 def main():
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--reps", type=int, default=None, help="repetitions (5; --quick: 2)")
+    args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     n_rows = 10000 if args.quick else 60000
     X = load_mnist(args.data, n_rows, 1)[0]
-    reps, epochs = (2, 2) if args.quick else (3, 3)
+    reps, epochs = (args.reps or 2, 2) if args.quick else (args.reps or 5, 3)
     peak = matmul_gflops()
     rows = []
     configs = CONFIGS[:2] if args.quick else CONFIGS
     for hidden, code, batch in configs:
         deep = len(hidden) > 1
-        medians, sizes = measure(X, hidden, code, batch, reps, epochs, with_slow=not deep)
+        medians, paired, sizes = measure(X, hidden, code, batch, reps, epochs,
+                                         with_slow=not deep)
         raw = medians["raw torch loop"]
         for name, seconds in medians.items():
             gflops = flops_per_epoch(sizes, n_rows) / seconds / 1e9
             rows.append({"model": "-".join(map(str, sizes[: len(sizes) // 2 + 1])),
                          "batch": batch, "contender": name, "epoch_s": seconds,
                          "vs_raw": seconds / raw, "gflops": gflops, "of_peak": gflops / peak})
+        rows[-len(medians) + 1]["vs_raw_per_repetition"] = paired  # the skae row
     print(f"float32 2048x2048 matmul peak: {peak:.1f} GFLOP/s; {n_rows} rows, "
           f"{torch.get_num_threads()} torch threads")
     print_table(rows, ["model", "batch", "contender", "epoch_s", "vs_raw", "gflops", "of_peak"])
+    for r in rows:
+        if "vs_raw_per_repetition" in r:
+            print(f"{r['model']}, batch {r['batch']}: skae/raw per repetition "
+                  + " ".join(f"{v:.3f}" for v in r["vs_raw_per_repetition"]))
     write_results("bench_overhead", args, rows, {"matmul_peak_gflops": peak})
 
 
