@@ -54,12 +54,17 @@ def skae_epochs(X, device, epochs, **params):
     return float(np.median(durations[1:] if len(durations) > 1 else durations)), ae
 
 
-def raw_cuda_epochs(X, epochs):
-    """The hand-written loop on CUDA: data on the device once, slicing, fused Adam, MSE."""
+def raw_cuda_setup(X):
+    """The hand-written loops' model and standardised data, on the device once."""
     torch.manual_seed(0)
     model = sequential(layer_sizes(X.shape[1], HIDDEN, CODE)).cuda()
     data = torch.from_numpy(X).cuda()
-    data = (data - data.mean(0)) / data.std()
+    return model, (data - data.mean(0)) / data.std()
+
+
+def raw_cuda_epochs(X, epochs):
+    """The hand-written loop on CUDA: data on the device once, slicing, fused Adam, MSE."""
+    model, data = raw_cuda_setup(X)
     opt, times = adam(model), []
     for _ in range(epochs):
         torch.cuda.synchronize()
@@ -78,10 +83,7 @@ def raw_cuda_epochs(X, epochs):
 
 def raw_cuda_graph_epochs(X, epochs):
     """The hand-written loop with forward, backward and Adam captured as one CUDA graph."""
-    torch.manual_seed(0)
-    model = sequential(layer_sizes(X.shape[1], HIDDEN, CODE)).cuda()
-    data = torch.from_numpy(X).cuda()
-    data = (data - data.mean(0)) / data.std()
+    model, data = raw_cuda_setup(X)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, capturable=True)
     static_x = data[:BATCH].clone()
 

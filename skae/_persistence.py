@@ -12,30 +12,19 @@ import torch
 from skorch.history import History
 
 from ._modules import Corruption
-from ._training import HoldOut, build_net, initialize_net
+from ._training import HoldOut, build_net, initialize_net, map_leaves
 
 _CORRUPTION = "__corruption__"
 
 
-def _map_leaves(obj, leaf_type, convert):
-    """``obj`` with every ``leaf_type`` leaf (in dicts, lists, tuples) replaced by ``convert``."""
-    if isinstance(obj, leaf_type):
-        return convert(obj)
-    if isinstance(obj, dict):
-        return {k: _map_leaves(v, leaf_type, convert) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_map_leaves(v, leaf_type, convert) for v in obj)
-    return obj
-
-
 def _to_numpy(obj):
     """``obj`` with every tensor turned into a numpy array."""
-    return _map_leaves(obj, torch.Tensor, lambda t: t.detach().cpu().numpy())
+    return map_leaves(obj, torch.Tensor, lambda t: t.detach().cpu().numpy())
 
 
 def _to_torch(obj):
     """The inverse of :func:`_to_numpy` (arrays become CPU tensors)."""
-    return _map_leaves(obj, np.ndarray, lambda a: torch.from_numpy(np.array(a)))
+    return map_leaves(obj, np.ndarray, lambda a: torch.from_numpy(np.array(a)))
 
 
 def _plain_kwarg(value):

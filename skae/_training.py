@@ -155,11 +155,15 @@ def optimizer_params(solver, learning_rate, alpha, device):
     }
 
 
-def _detached(value):
-    """A tensor, or a tuple of them, cut from its autograd graph."""
-    if isinstance(value, tuple):
-        return tuple(v.detach() for v in value)
-    return value.detach()
+def map_leaves(obj, leaf_type, convert):
+    """``obj`` with every ``leaf_type`` leaf (in dicts, lists, tuples) replaced by ``convert``."""
+    if isinstance(obj, leaf_type):
+        return convert(obj)
+    if isinstance(obj, dict):
+        return {k: map_leaves(v, leaf_type, convert) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(map_leaves(v, leaf_type, convert) for v in obj)
+    return obj
 
 
 class StepGraph:
@@ -184,7 +188,7 @@ class StepGraph:
             outputs = step(self.batch)
         # detached: an autograd graph kept alive would tie later eager steps to the
         # capture's stream (torch warns of an AccumulateGrad stream mismatch)
-        self.outputs = {name: _detached(value) for name, value in outputs.items()}
+        self.outputs = map_leaves(outputs, torch.Tensor, torch.Tensor.detach)
 
     def _replay(self):
         self.graph.replay()

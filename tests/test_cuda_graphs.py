@@ -140,7 +140,7 @@ def test_cuda_graphs_on_cuda_match_eager_training(X, cls, params):
     assert "_step_graph" not in graphed.net_.__dict__
     restored = pickle.loads(pickle.dumps(graphed))
     np.testing.assert_array_equal(restored.transform(X), graphed.transform(X))
-    # a warm start trains on (eagerly warmed up again, then captured anew)
+    # a warm start trains on: the net is warmed up already, so it captures anew at once
     graphed.set_params(warm_start=True, max_iter=2).fit(X)
 
 
