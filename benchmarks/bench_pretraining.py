@@ -63,6 +63,13 @@ def add_options(p):
     p.add_argument("--patience", type=int, default=None,
                    help="n_iter_no_change; as many as --epochs runs the whole schedule")
     p.add_argument("--pretrainings", default="none,autoencoder,denoising")
+    p.add_argument("--pretrain-epochs", type=int, default=None, help="pretrain_max_iter")
+    p.add_argument("--solver", default=None, choices=["adam", "sgd"], help="solver (adam)")
+    p.add_argument("--momentum", type=float, default=None, help="sgd's momentum (0.9)")
+    p.add_argument("--lr", type=float, default=None, help="learning_rate (1e-3)")
+    p.add_argument("--pretrain-lr", type=float, default=None,
+                   help="pretrain_learning_rate (default: --lr)")
+    p.add_argument("--batch-size", type=int, default=None, help="batch_size (200)")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
     return p
@@ -92,6 +99,13 @@ def setup(args):
         epochs["tol"] = args.tol
     if args.patience:
         epochs["n_iter_no_change"] = args.patience
+    if args.pretrain_epochs is not None:
+        epochs["pretrain_max_iter"] = args.pretrain_epochs
+    for option, param in [("solver", "solver"), ("momentum", "momentum"),
+                          ("lr", "learning_rate"), ("pretrain_lr", "pretrain_learning_rate"),
+                          ("batch_size", "batch_size")]:
+        if getattr(args, option) is not None:
+            epochs[param] = getattr(args, option)
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs
 
 

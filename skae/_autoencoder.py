@@ -42,15 +42,13 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
         "cross_entropy": binary cross-entropy of a sigmoid output, for data in
         [0, 1] such as pixel intensities (others raise a ValueError); then
         ``inverse_transform`` returns values in [0, 1].
-    solver : {"adam", "lbfgs"}, default="adam"
-        "adam": minibatch Adam. "lbfgs": full-batch L-BFGS with a strong-Wolfe line
-        search, for small data; each epoch is one L-BFGS step of up to 20 iterations.
+    <solver, momentum>
     alpha : float, default=1e-4
         L2 penalty on the weights (not the biases).
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``. Ignored by lbfgs.
     learning_rate : float, default=1e-3
-        Adam's step size. Ignored by lbfgs.
+        Step size of adam and sgd. Ignored by lbfgs.
     <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of epochs.
@@ -135,14 +133,15 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
                  code_activation="identity", tied_weights=False, reconstruction_loss="mse",
-                 solver="adam", alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 solver="adam", momentum=0.9, alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  shuffle=True, device="auto", precision="float32", compile=False, cuda_graphs=False,
                  random_state=None, verbose=0, warm_start=False):
         super().__init__(
             n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
-            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            solver=solver, momentum=momentum, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
             validation_fraction=validation_fraction, shuffle=shuffle, device=device,

@@ -66,7 +66,8 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
 TRAINING_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS))],
-    "solver": [StrOptions({"adam", "lbfgs"})],
+    "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
+    "momentum": [Interval(Real, 0, 1, closed="left")],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -88,9 +89,20 @@ TRAINING_CONSTRAINTS = {
 
 # parameter entries every estimator's docstring shares, in place of its ``<name>`` line
 _SHARED_PARAMETER_DOCS = {
+    "<solver, momentum>": """\
+    solver : {"adam", "sgd", "lbfgs"}, default="adam"
+        "adam": minibatch Adam. "sgd": minibatch stochastic gradient descent with
+        ``momentum`` (the papers' optimiser; it needs a larger ``learning_rate``
+        than Adam, e.g. 0.01-0.1). "lbfgs": full-batch L-BFGS with a strong-Wolfe
+        line search, for small data; each epoch is one L-BFGS step of up to 20
+        iterations. Where there is pre-training, it uses the same solver.
+    momentum : float, default=0.9
+        Heavy-ball momentum of sgd, in [0, 1) (0: plain SGD). Ignored by the
+        other solvers.
+""",
     "<learning_rate_schedule>": """\
     learning_rate_schedule : {"constant", "cosine"}, default="constant"
-        "cosine" anneals Adam's step size to 0 over ``max_iter`` epochs of each fit
+        "cosine" anneals the step size to 0 over ``max_iter`` epochs of each fit
         (each pre-trained layer over ``pretrain_max_iter``, where there is one); with
         it a linear autoencoder settles onto PCA's subspace (0.08 degrees on MNIST in
         the benchmarks). Ignored by lbfgs and by ``partial_fit``, which keeps the step
@@ -121,7 +133,7 @@ _SHARED_PARAMETER_DOCS = {
         eagerly, and the cosine schedule recaptures once an epoch (its step size is
         a constant of the graph). Not combined with ``compile`` (its CUDA graphs
         cannot nest): with both set, ``compile`` wins. Ignored on the CPU and by
-        lbfgs.
+        the sgd and lbfgs solvers.
 """,
 }
 
@@ -269,7 +281,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     _allow_overcomplete = False
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
-                 solver="adam", alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 solver="adam", momentum=0.9, alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
                  early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
                  precision="float32", compile=False, cuda_graphs=False,
@@ -279,6 +291,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
+        self.momentum = momentum
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate = learning_rate

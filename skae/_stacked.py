@@ -38,16 +38,20 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         Strength of the corruption when ``noise`` is set.
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer (0 skips pre-training).
+    pretrain_learning_rate : float or None, default=None
+        Step size of pre-training; None: ``learning_rate``. The two phases may want
+        different ones, as in the papers (with sgd, pre-training's mean
+        reconstruction loss over many outputs has much smaller gradients than
+        fine-tuning's).
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
-    solver : {"adam", "lbfgs"}, default="adam"
-        Optimiser for pre-training and fine-tuning.
+    <solver, momentum>
     alpha : float, default=1e-4
         L2 penalty on the weights.
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3
-        Adam's step size.
+        Step size of adam and sgd.
     <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of fine-tuning epochs; 0 keeps the pre-trained stack as it is.
@@ -131,11 +135,13 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         "noise": [StrOptions(set(NOISES)), None],
         "noise_ratio": [Interval(Real, 0, None, closed="left")],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256, 128), noise=None,
-                 noise_ratio=0.25, pretrain_max_iter=20, activation="relu", solver="adam",
+                 noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
+                 activation="relu", solver="adam", momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
                  early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
@@ -144,7 +150,8 @@ class StackedAutoEncoder(_BaseAutoEncoder):
                  warm_start=False):
         super().__init__(
             n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
-            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            solver=solver, momentum=momentum, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule,
             max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
@@ -155,6 +162,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         self.noise = noise
         self.noise_ratio = noise_ratio
         self.pretrain_max_iter = pretrain_max_iter
+        self.pretrain_learning_rate = pretrain_learning_rate
 
     def _module_kwargs(self, n_features, stats):
         if self.noise is not None:

@@ -52,14 +52,16 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         "noise": [StrOptions(set(NOISES))],
         "noise_ratio": [Interval(Real, 0, None, closed="left")],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
     }
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
-                 noise_ratio=0.25, pretrain_max_iter=20, reconstruction_loss="mse",
-                 activation="relu", solver="adam", alpha=1e-4, batch_size="auto",
-                 learning_rate=1e-3, learning_rate_schedule="constant", max_iter=200, tol=1e-4,
-                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, shuffle=True,
+                 noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
+                 reconstruction_loss="mse", activation="relu", solver="adam", momentum=0.9,
+                 alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
+                 early_stopping=False, validation_fraction=0.1, shuffle=True,
                  device="auto", precision="float32", compile=False, cuda_graphs=False,
                  random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -67,9 +69,11 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         self.noise = noise
         self.noise_ratio = noise_ratio
         self.pretrain_max_iter = pretrain_max_iter
+        self.pretrain_learning_rate = pretrain_learning_rate
         self.reconstruction_loss = reconstruction_loss
         self.activation = activation
         self.solver = solver
+        self.momentum = momentum
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -187,19 +191,23 @@ _SHARED_DOC = """
         Strength of that corruption.
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer.
+    pretrain_learning_rate : float or None, default=None
+        Step size of pre-training; None: ``learning_rate``. The two phases may want
+        different ones, as in the papers (with sgd, pre-training's mean
+        reconstruction loss over many outputs has much smaller gradients than
+        fine-tuning's).
     reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
         Pre-training loss. "cross_entropy" (the papers' choice) needs X in [0, 1] and
         ``activation="sigmoid"``.
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
-    solver : {"adam", "lbfgs"}, default="adam"
-        Optimiser for pre-training and fine-tuning.
+    <solver, momentum>
     alpha : float, default=1e-4
         L2 penalty on the weights.
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3
-        Adam's step size.
+        Step size of adam and sgd.
     <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of fine-tuning epochs.
@@ -291,18 +299,20 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
     }
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
-                 noise_ratio=0.25, pretrain_max_iter=20, reconstruction_loss="mse",
-                 activation="relu", solver="adam", alpha=1e-4, batch_size="auto",
-                 learning_rate=1e-3, learning_rate_schedule="constant", max_iter=200, tol=1e-4,
-                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1, shuffle=True,
+                 noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
+                 reconstruction_loss="mse", activation="relu", solver="adam", momentum=0.9,
+                 alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
+                 early_stopping=False, validation_fraction=0.1, shuffle=True,
                  device="auto", precision="float32", compile=False, cuda_graphs=False,
                  random_state=None, verbose=0,
                  unlabeled_label=-1):
         super().__init__(
             hidden_layer_sizes, pretraining=pretraining, noise=noise, noise_ratio=noise_ratio,
-            pretrain_max_iter=pretrain_max_iter, reconstruction_loss=reconstruction_loss,
-            activation=activation, solver=solver, alpha=alpha, batch_size=batch_size,
-            learning_rate=learning_rate,
+            pretrain_max_iter=pretrain_max_iter,
+            pretrain_learning_rate=pretrain_learning_rate, reconstruction_loss=reconstruction_loss,
+            activation=activation, solver=solver, momentum=momentum, alpha=alpha,
+            batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
             validation_fraction=validation_fraction, shuffle=shuffle, device=device,

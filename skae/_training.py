@@ -140,15 +140,17 @@ class StopOnDivergence(Callback):
             )
 
 
-def optimizer_params(solver, learning_rate, alpha, device):
+def optimizer_params(solver, learning_rate, alpha, momentum, device):
     """skorch's ``optimizer`` parameters for ``solver``; ``alpha`` is an L2 penalty on weights."""
     if solver == "lbfgs":
         # one epoch = one full-batch L-BFGS step of up to 20 iterations
         return {"optimizer": torch.optim.LBFGS, "lr": 1.0,
                 "optimizer__line_search_fn": "strong_wolfe"}
+    extra = {"optimizer__momentum": momentum} if solver == "sgd" else {}
     return {
-        "optimizer": torch.optim.Adam,
+        "optimizer": torch.optim.SGD if solver == "sgd" else torch.optim.Adam,
         "lr": learning_rate,
+        **extra,
         "optimizer__weight_decay": alpha,
         "optimizer__param_groups": [("*bias", {"weight_decay": 0.0})],
         "optimizer__fused": device.type in ("cpu", "cuda"),
@@ -377,7 +379,8 @@ def build_net(params, *, module, module_kwargs, criterion, criterion_kwargs, dev
     prefixed |= {f"criterion__{k}": v for k, v in criterion_kwargs.items()}
     return _Net(
         module, criterion=criterion, **prefixed,
-        **optimizer_params(params["solver"], params["learning_rate"], params["alpha"], device),
+        **optimizer_params(params["solver"], params["learning_rate"], params["alpha"],
+                           params["momentum"], device),
         l2=params["alpha"] if full_batch else 0.0,
         autocast_bf16=params["precision"] == "bf16-mixed", compile_forward=params["compile"],
         cuda_graphs=params["cuda_graphs"],

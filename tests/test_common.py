@@ -23,6 +23,7 @@ FAST = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0, "device": 
 ESTIMATORS = [
     AutoEncoderTransformer(**FAST),
     AutoEncoderTransformer(**FAST, early_stopping=True),
+    AutoEncoderTransformer(**FAST, solver="sgd", learning_rate=0.01),
     AutoEncoderTransformer(hidden_layer_sizes=(), activation="identity", solver="lbfgs",
                            max_iter=3, random_state=0, device="cpu"),
     *(DenoisingAutoEncoder(noise=noise, **FAST)
@@ -40,6 +41,9 @@ SUPERVISED = {"hidden_layer_sizes": (32,), "max_iter": 100, "learning_rate": 1e-
 ESTIMATORS += [
     StackedAutoEncoderClassifier(**SUPERVISED, pretraining=p, unlabeled_label=None)
     for p in ("none", "autoencoder", "denoising")
+] + [
+    StackedAutoEncoderClassifier(**{**SUPERVISED, "learning_rate": 0.05}, solver="sgd",
+                                 pretrain_learning_rate=0.5, unlabeled_label=None),
 ] + [
     StackedAutoEncoderRegressor(**SUPERVISED, pretraining=p)
     for p in ("none", "denoising")

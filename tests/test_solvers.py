@@ -1,0 +1,112 @@
+"""The sgd solver (with momentum) and pre-training's own step size."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from skae import AutoEncoderTransformer, StackedAutoEncoder, StackedAutoEncoderClassifier
+
+
+@pytest.fixture
+def X(digits):
+    return digits[0][:300].astype(np.float32)
+
+
+def test_sgd_is_torchs_sgd_with_momentum_and_decay_on_weights_only(X):
+    ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), solver="sgd", momentum=0.5,
+                                alpha=1e-3, learning_rate=0.05, max_iter=2, random_state=0,
+                                device="cpu").fit(X)
+    opt = ae.net_.optimizer_
+    assert type(opt) is torch.optim.SGD
+    assert [g["momentum"] for g in opt.param_groups] == [0.5, 0.5]
+    assert [g["lr"] for g in opt.param_groups] == [0.05, 0.05]
+    assert sorted(g["weight_decay"] for g in opt.param_groups) == [0.0, 1e-3]
+
+
+def test_sgd_trains_as_a_hand_written_sgd_loop(X):
+    """One full batch of linear-autoencoder SGD, against torch by hand.
+
+    With one batch, no shuffling and momentum 0, skae's step is plain SGD on the
+    squared error of the standardised data (the estimator's loss scale).
+    """
+    ae = AutoEncoderTransformer(3, hidden_layer_sizes=(), activation="identity", solver="sgd",
+                                momentum=0.0, alpha=0.0, learning_rate=0.1, batch_size=len(X),
+                                max_iter=1, shuffle=False, random_state=0, device="cpu")
+    ae.fit(X)
+    # replay it: the same initial weights, one SGD step on the same loss
+    first = AutoEncoderTransformer(**{**ae.get_params(), "max_iter": 1, "learning_rate": 1e-30})
+    module = first.fit(X).module_
+    params = dict(module.named_parameters())
+    Z = torch.from_numpy(((X - ae.mean_) / ae.scale_).astype(np.float32))
+    before = {k: v.detach().clone() for k, v in params.items()}
+    enc, dec = (m for m in module.modules() if isinstance(m, nn.Linear))
+    out = dec(enc(Z))
+    loss = nn.functional.mse_loss(out, Z)
+    grads = torch.autograd.grad(loss, [enc.weight, enc.bias, dec.weight, dec.bias])
+    expected = [p - 0.1 * g for p, g in zip(
+        [before[k] for k in ("encoder.0.weight", "encoder.0.bias", "decoder.0.weight",
+                             "decoder.0.bias")], grads, strict=True)]
+    trained = [ae.module_.get_parameter(k) for k in ("encoder.0.weight", "encoder.0.bias",
+                                                     "decoder.0.weight", "decoder.0.bias")]
+    for got, want in zip(trained, expected, strict=True):
+        torch.testing.assert_close(got.detach(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_sgd_fits_repeat_bit_for_bit_and_learn(X):
+    params = {"hidden_layer_sizes": (32,), "solver": "sgd", "learning_rate": 0.05, "batch_size": 32,
+              "max_iter": 20, "random_state": 0, "device": "cpu"}
+    a, b = AutoEncoderTransformer(4, **params).fit(X), AutoEncoderTransformer(4, **params).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert a.loss_curve_[-1] < 0.8 * a.loss_curve_[0]
+
+
+@pytest.mark.parametrize("momentum", [-0.1, 1.0, 1.5])
+def test_momentum_outside_zero_one_is_refused(X, momentum):
+    with pytest.raises(ValueError, match="momentum"):
+        AutoEncoderTransformer(2, solver="sgd", momentum=momentum).fit(X)
+
+
+@pytest.mark.parametrize("value", [0.0, -1e-3])
+def test_pretrain_learning_rate_must_be_positive(X, value):
+    with pytest.raises(ValueError, match="pretrain_learning_rate"):
+        StackedAutoEncoder(2, hidden_layer_sizes=(8,), pretrain_learning_rate=value).fit(X)
+
+
+def _pretrained_layer_lrs(monkeypatch, estimator, *fit_args):
+    """The step size each pre-trained layer's net was built with."""
+    from skae import _pretraining
+
+    seen, build = [], _pretraining.build_net
+
+    def spy(params, **kwargs):
+        seen.append(params["learning_rate"])
+        return build(params, **kwargs)
+
+    monkeypatch.setattr(_pretraining, "build_net", spy)
+    estimator.fit(*fit_args)
+    return seen
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: StackedAutoEncoder(2, hidden_layer_sizes=(8,), **kw),
+    lambda **kw: StackedAutoEncoderClassifier((8, 4), **kw),
+])
+def test_pretraining_takes_its_own_step_size(monkeypatch, digits, make):
+    X, y = digits[0][:200], digits[1][:200]
+    common = {"pretrain_max_iter": 1, "max_iter": 1, "learning_rate": 0.01,
+              "random_state": 0, "device": "cpu"}
+    own = make(pretrain_learning_rate=0.2, **common)
+    assert set(_pretrained_layer_lrs(monkeypatch, own, X, y)) == {0.2}
+    assert own.net_.optimizer_.param_groups[0]["lr"] == 0.01  # fine-tuning keeps its own
+    assert set(_pretrained_layer_lrs(monkeypatch, make(**common), X, y)) == {0.01}
+
+
+def test_pretrain_learning_rate_none_is_learning_rate(digits):
+    X, y = digits[0][:200], digits[1][:200]
+    common = {"pretrain_max_iter": 2, "max_iter": 2, "learning_rate": 0.01,
+              "random_state": 0, "device": "cpu"}
+    a = StackedAutoEncoderClassifier((8,), **common).fit(X, y)
+    b = StackedAutoEncoderClassifier((8,), pretrain_learning_rate=0.01, **common).fit(X, y)
+    assert a.pretrain_loss_curves_ == b.pretrain_loss_curves_
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
