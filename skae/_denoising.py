@@ -131,11 +131,11 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
     def __init__(self, n_components=None, *, noise="masking", noise_ratio=0.25,
                  hidden_layer_sizes=(256,), activation="relu", code_activation="identity",
                  tied_weights=False, reconstruction_loss="mse", solver="adam", momentum=0.9,
-                 alpha=1e-4,
-                 batch_size="auto", learning_rate=1e-3, learning_rate_schedule="constant",
-                 max_iter=200, tol=1e-4, n_iter_no_change=10, early_stopping=False,
-                 validation_fraction=0.1, shuffle=True, device="auto", precision="float32",
-                 compile=False, cuda_graphs=False, random_state=None, verbose=0, warm_start=False):
+                 alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
+                 early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
+                 precision="float32", compile=False, cuda_graphs=False, random_state=None,
+                 verbose=0, warm_start=False):
         super().__init__(
             n_components, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
             solver=solver, momentum=momentum, alpha=alpha, batch_size=batch_size,

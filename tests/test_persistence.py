@@ -79,6 +79,8 @@ ALL = [
     lambda: AutoEncoderTransformer(4, hidden_layer_sizes=(), activation="identity",
                                    solver="lbfgs", **FAST),
     lambda: DenoisingAutoEncoder(4, hidden_layer_sizes=(16,), tied_weights=True, **FAST),
+    lambda: DenoisingAutoEncoder(4, hidden_layer_sizes=(16,), solver="sgd", learning_rate=0.01,
+                                 **FAST),
     lambda: StackedAutoEncoder(4, hidden_layer_sizes=(16,), pretrain_max_iter=2, **FAST),
     lambda: StackedAutoEncoderClassifier((16,), pretrain_max_iter=1, **FAST),
 ]
