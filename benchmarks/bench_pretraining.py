@@ -49,6 +49,14 @@ def fit_and_score(X, y, X_test, y_test, *, n_labels, hidden, recipe, pretraining
             "epochs": clf.n_iter_, "fit_s": time.perf_counter() - start}
 
 
+# option (argparse's name) -> the StackedAutoEncoderClassifier parameter it sets when given
+OPTION_PARAMS = {"epochs": "max_iter", "schedule": "learning_rate_schedule",
+                 "compile": "compile", "cuda_graphs": "cuda_graphs", "tol": "tol",
+                 "patience": "n_iter_no_change", "pretrain_epochs": "pretrain_max_iter",
+                 "solver": "solver", "momentum": "momentum", "lr": "learning_rate",
+                 "pretrain_lr": "pretrain_learning_rate", "batch_size": "batch_size"}
+
+
 def add_options(p):
     p.add_argument("--hidden", default=None, help="hidden layer sizes, e.g. 1000,1000,1000")
     p.add_argument("--labels", default=None, help="labelled rows, e.g. 600,1000,60000")
@@ -85,25 +93,9 @@ def setup(args):
     seeds = range(args.seeds or (1 if args.quick else 3))
     epochs = {"pretrain_max_iter": 5, "max_iter": 50} if args.quick else \
         {"pretrain_max_iter": 30, "max_iter": 200}
-    if args.epochs:
-        epochs["max_iter"] = args.epochs
-    if args.early_stopping:
+    if args.early_stopping:  # before the options: --patience overrides its patience
         epochs |= {"early_stopping": True, "n_iter_no_change": 20}
-    if args.schedule:
-        epochs["learning_rate_schedule"] = args.schedule
-    if args.compile:
-        epochs["compile"] = args.compile
-    if args.cuda_graphs:
-        epochs["cuda_graphs"] = True
-    if args.tol is not None:
-        epochs["tol"] = args.tol
-    if args.patience:
-        epochs["n_iter_no_change"] = args.patience
-    if args.pretrain_epochs is not None:
-        epochs["pretrain_max_iter"] = args.pretrain_epochs
-    for option, param in [("solver", "solver"), ("momentum", "momentum"),
-                          ("lr", "learning_rate"), ("pretrain_lr", "pretrain_learning_rate"),
-                          ("batch_size", "batch_size")]:
+    for option, param in OPTION_PARAMS.items():  # the estimator parameters the options set
         if getattr(args, option) is not None:
             epochs[param] = getattr(args, option)
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs

@@ -30,7 +30,7 @@ def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise
         "corruption": corruption, "logits": cross_entropy,
     }
     layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
-    if params.get("pretrain_learning_rate") is not None:
+    if params["pretrain_learning_rate"] is not None:
         layer_params["learning_rate"] = params["pretrain_learning_rate"]
     return build_net(layer_params, module=LayerAutoEncoder, module_kwargs=module_kwargs,
                      criterion=PairLoss,

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from torch import nn
 
 from skae import AutoEncoderTransformer, StackedAutoEncoder, StackedAutoEncoderClassifier
+from skae._modules import linears
 
 
 @pytest.fixture
@@ -34,23 +36,17 @@ def test_sgd_trains_as_a_hand_written_sgd_loop(X):
                                 momentum=0.0, alpha=0.0, learning_rate=0.1, batch_size=len(X),
                                 max_iter=1, shuffle=False, random_state=0, device="cpu")
     ae.fit(X)
-    # replay it: the same initial weights, one SGD step on the same loss
-    first = AutoEncoderTransformer(**{**ae.get_params(), "max_iter": 1, "learning_rate": 1e-30})
-    module = first.fit(X).module_
-    params = dict(module.named_parameters())
+    # the same initial weights: the same fit with a step too small to change float32 weights
+    module = clone(ae).set_params(learning_rate=1e-30).fit(X).module_
+    enc, dec = linears(module.encoder) + linears(module.decoder)
     Z = torch.from_numpy(((X - ae.mean_) / ae.scale_).astype(np.float32))
-    before = {k: v.detach().clone() for k, v in params.items()}
-    enc, dec = (m for m in module.modules() if isinstance(m, nn.Linear))
-    out = dec(enc(Z))
-    loss = nn.functional.mse_loss(out, Z)
-    grads = torch.autograd.grad(loss, [enc.weight, enc.bias, dec.weight, dec.bias])
-    expected = [p - 0.1 * g for p, g in zip(
-        [before[k] for k in ("encoder.0.weight", "encoder.0.bias", "decoder.0.weight",
-                             "decoder.0.bias")], grads, strict=True)]
-    trained = [ae.module_.get_parameter(k) for k in ("encoder.0.weight", "encoder.0.bias",
-                                                     "decoder.0.weight", "decoder.0.bias")]
+    loss = nn.functional.mse_loss(dec(enc(Z)), Z)
+    start = [enc.weight, enc.bias, dec.weight, dec.bias]
+    expected = [p - 0.1 * g for p, g in zip(start, torch.autograd.grad(loss, start), strict=True)]
+    trained_enc, trained_dec = linears(ae.module_.encoder) + linears(ae.module_.decoder)
+    trained = [trained_enc.weight, trained_enc.bias, trained_dec.weight, trained_dec.bias]
     for got, want in zip(trained, expected, strict=True):
-        torch.testing.assert_close(got.detach(), want, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(got.detach(), want.detach(), rtol=1e-5, atol=1e-6)
 
 
 def test_sgd_fits_repeat_bit_for_bit_and_learn(X):
