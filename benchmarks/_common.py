@@ -85,17 +85,18 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
-def write_results(name, args, rows, extra=None, script=None):
+def write_results(name, args, rows, extra=None):
     """Write ``rows`` with the command line and machine to benchmarks/results/NAME(-quick).json.
 
-    ``script`` names the benchmark file when NAME carries a suffix (``bench_x-variant``).
+    NAME is the script's name, or that name and a variant (``bench_x-variant``).
     """
     RESULTS.mkdir(exist_ok=True)
+    script = name.split("-", 1)[0]
     name += f"-{args.tag}" if getattr(args, "tag", None) else ""
     suffix = "-quick" if getattr(args, "quick", False) else ""
     out = RESULTS / f"{name}{suffix}.json"
     record = {
-        "command": f"python benchmarks/{script or name}.py " + " ".join(
+        "command": f"python benchmarks/{script}.py " + " ".join(
             _option(k) if v is True else f"{_option(k)} {shlex.quote(str(v))}"
             for k, v in vars(args).items()
             if v is not False and v is not None and k != "data"

@@ -87,12 +87,11 @@ def main():
     suffix += "" if args.alpha == 0 else f"-alpha{args.alpha:g}"
     rows = run_all(run, configs, args.jobs, partial=lambda done: write_results(
         "bench_hinton" + suffix, args, done,
-        {"partial": True}, script="bench_hinton"))
+        {"partial": True}))
     print_table(rows, ["model", "device", "test_error_per_image", "test_mse_per_pixel",
                        "train_error_per_image", "epochs", "alpha", "fit_s"])
     write_results("bench_hinton" + suffix, args, rows,
-                  {"paper": {"deep autoencoder": 3.00, "logistic PCA": 8.01, "PCA": 13.87}},
-                  script="bench_hinton")
+                  {"paper": {"deep autoencoder": 3.00, "logistic PCA": 8.01, "PCA": 13.87}})
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def main():
         name += "-ratios-" + "-".join(f"{r:g}" for r in ratios)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
         name, args, done,
-        {"partial": True}, script="bench_noise_curve"))
+        {"partial": True}))
     print_table(rows, ["labels", "seed", "noise_ratio", "test_error_pct", "epochs", "fit_s"])
     curve = []
     for n in labels:
@@ -56,8 +56,7 @@ def main():
               f"ratio {c['noise_ratio']}")
     write_results(name, args, rows,
                   {"curve": curve, "hidden_layer_sizes": list(hidden),
-                   "best_ratio": {str(n): c["noise_ratio"] for n, c in best.items()}},
-                  script="bench_noise_curve")
+                   "best_ratio": {str(n): c["noise_ratio"] for n, c in best.items()}})
 
 
 if __name__ == "__main__":

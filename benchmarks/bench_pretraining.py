@@ -54,7 +54,8 @@ OPTION_PARAMS = {"epochs": "max_iter", "schedule": "learning_rate_schedule",
                  "compile": "compile", "cuda_graphs": "cuda_graphs", "tol": "tol",
                  "patience": "n_iter_no_change", "pretrain_epochs": "pretrain_max_iter",
                  "solver": "solver", "momentum": "momentum", "lr": "learning_rate",
-                 "pretrain_lr": "pretrain_learning_rate", "batch_size": "batch_size"}
+                 "pretrain_lr": "pretrain_learning_rate", "batch_size": "batch_size",
+                 "tied": "tied_weights"}
 
 
 def add_options(p):
@@ -78,6 +79,8 @@ def add_options(p):
     p.add_argument("--pretrain-lr", type=float, default=None,
                    help="pretrain_learning_rate (default: --lr)")
     p.add_argument("--batch-size", type=int, default=None, help="batch_size (200)")
+    p.add_argument("--tied", action="store_true", default=None,
+                   help="tied_weights: pre-train each layer with a tied decoder (W^T)")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
     return p
@@ -117,7 +120,7 @@ def main():
     name = result_name("bench_pretraining", hidden)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
         name, args, done,
-        {"partial": True}, script="bench_pretraining"))
+        {"partial": True}))
     print_table(rows, ["recipe", "labels", "seed", "pretraining", "test_error_pct", "epochs",
                        "fit_s"])
     print()
@@ -136,8 +139,7 @@ def main():
                           "std", "seeds"])
     write_results(name, args, rows,
                   {"summary": summary, "hidden_layer_sizes": list(hidden),
-                   "training_rows": len(X), "test_rows": len(X_test)},
-                  script="bench_pretraining")
+                   "training_rows": len(X), "test_rows": len(X_test)})
 
 
 if __name__ == "__main__":

@@ -8,12 +8,15 @@ reconstruction (the papers' denoising autoencoder, over skae's default ReLU hidd
 and that code over a deeper ReLU encoder, (512, 256).
 Target (denoising issue): the DAE pipeline at least as accurate as the RBM pipeline.
 
-    python benchmarks/bench_rbm_digits.py [--quick] [--split-seed 0] [--ablation]
+    python benchmarks/bench_rbm_digits.py [--quick] [--split-seed 0] [--ablation] [--sweep]
 
 ``--split-seed`` draws another 80/20 split (its own result file): the DAE shapes were
 chosen on split 0's test accuracy, so other splits check them without that bias.
 ``--ablation`` adds the DAE with one or two of the papers' three changes at a time (which
-of them the RBM's accuracy needs), to its own result file.
+of them the RBM's accuracy needs), to its own result file. ``--sweep`` adds the default
+DAE with one other default changed at a time, keeping squared error (the loss a default
+can use on any data), and with the classifier's C changed: how far the defaults are from
+the RBM without the papers' changes.
 """
 
 import warnings
@@ -36,6 +39,14 @@ PAPERS = {"sigmoid code": {"code_activation": "sigmoid"}, "tied": {"tied_weights
           "cross-entropy": {"reconstruction_loss": "cross_entropy"}}
 ABLATION = [("sigmoid code",), ("tied",), ("cross-entropy",), ("sigmoid code", "tied"),
             ("tied", "cross-entropy"), ("sigmoid code", "cross-entropy")]
+# --sweep: one more default changed at a time, squared error kept ({} = the defaults)
+SWEEP = {"(512,) hidden": {"hidden_layer_sizes": (512,)},
+         "(512, 256) hidden": {"hidden_layer_sizes": (512, 256)},
+         "relu code": {"code_activation": "relu"}, "tanh code": {"code_activation": "tanh"},
+         "tanh hidden": {"activation": "tanh"},
+         "cosine schedule": {"learning_rate_schedule": "cosine"},
+         "noise_ratio=0": {"noise_ratio": 0.0}, "noise_ratio=0.5": {"noise_ratio": 0.5}}
+SWEEP_C = [1, 100]
 
 SHIFTS = [
     [[0, 1, 0], [0, 0, 0], [0, 0, 0]],
@@ -62,6 +73,8 @@ def main():
     p.add_argument("--split-seed", type=int, default=0, help="train_test_split's random_state")
     p.add_argument("--ablation", action="store_true",
                    help="also the DAE with each of the papers' changes alone and in pairs")
+    p.add_argument("--sweep", action="store_true",
+                   help="also the DAE with one other default or the classifier's C changed")
     args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     X, y = nudged_digits()
@@ -72,11 +85,11 @@ def main():
     seeds = [0] if args.quick else [0, 1, 2]
     rows = []
     for seed in seeds:
-        def dae(seed=seed, **params):
+        def dae(seed=seed, C=6000, **params):
             return Pipeline([
                 ("dae", DenoisingAutoEncoder(100, random_state=seed, device=args.device,
                                              **dae_params, **params)),
-                ("lr", LogisticRegression(C=6000, max_iter=1000))])
+                ("lr", LogisticRegression(C=C, max_iter=1000))])
 
         contenders = {
             "raw pixels + LR(C=100)": LogisticRegression(C=100, max_iter=1000),
@@ -93,6 +106,11 @@ def main():
             for names in ABLATION:
                 contenders[f"DAE(100, {', '.join(names)}) + LR(C=6000)"] = dae(
                     **{k: v for name in names for k, v in PAPERS[name].items()})
+        if args.sweep:
+            for name, params in SWEEP.items():
+                contenders[f"DAE(100, {name}) + LR(C=6000)"] = dae(**params)
+            for C in SWEEP_C:
+                contenders[f"DenoisingAutoEncoder(100) + LR(C={C})"] = dae(C=C)
         for name, model in contenders.items():
             _, seconds = timed(model.fit, X_train, y_train)
             rows.append({"seed": seed, "pipeline": name,
@@ -102,7 +120,7 @@ def main():
         accs = [r["test_accuracy"] for r in rows if r["pipeline"] == name]
         print(f"{name:>40}: mean test accuracy {np.mean(accs):.4f} over {len(accs)} seed(s)")
     suffix = (f"-split{args.split_seed}" if args.split_seed else "") + (
-        "-ablation" if args.ablation else "")
+        "-ablation" if args.ablation else "") + ("-sweep" if args.sweep else "")
     write_results("bench_rbm_digits" + suffix, args, rows)
 
 

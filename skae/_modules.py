@@ -170,18 +170,20 @@ class LayerAutoEncoder(nn.Module):
     input with ``mean`` and ``scale``; later layers pass 0 and 1. ``forward`` returns
     ``(reconstruction, target)`` for :class:`PairLoss`; with ``logits=True`` the
     reconstruction is logits and the target the raw input, for a cross-entropy on data
-    in [0, 1].
+    in [0, 1]. ``tied_weights`` makes the decoder ``W^T`` (own bias), as in Vincent et
+    al.'s denoising autoencoders.
     """
 
     def __init__(self, n_in, n_out, activation, code_activation, output_activation,
-                 mean, scale, corruption=None, logits=False):
+                 mean, scale, corruption=None, logits=False, tied_weights=False):
         super().__init__()
         code_act = [ACTIVATIONS[activation]()] if code_activation else []
         out_act = [ACTIVATIONS[activation]()] if output_activation and not logits else []
         self.corruption = corruption if corruption is not None else nn.Identity()
         self.standardize = Standardize(mean, scale)
         self.encoder = nn.Sequential(nn.Linear(n_in, n_out), *code_act)
-        self.decoder = nn.Sequential(nn.Linear(n_out, n_in), *out_act)
+        decoder = TiedLinear(self.encoder[0]) if tied_weights else nn.Linear(n_out, n_in)
+        self.decoder = nn.Sequential(decoder, *out_act)
         self.logits = logits
 
     def forward(self, x):  # (batch, n_in) -> 2 x (batch, n_in)

@@ -17,7 +17,9 @@ def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise
     """The skorch net that pre-trains one layer.
 
     ``params["reconstruction_loss"]`` (default "mse") may be "cross_entropy": the
-    papers' loss for data and codes in [0, 1].
+    papers' loss for data and codes in [0, 1]; ``params["tied_weights"]`` (default
+    False) ties the layer's decoder to its encoder. Estimators without those parameters
+    pre-train with their defaults.
     """
     cross_entropy = params.get("reconstruction_loss", "mse") == "cross_entropy"
     corruption = None
@@ -28,6 +30,7 @@ def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise
         "code_activation": top_activation, "output_activation": not first,
         "mean": stats["mean"] if first else np.zeros(n_in), "scale": scale if first else 1.0,
         "corruption": corruption, "logits": cross_entropy,
+        "tied_weights": params.get("tied_weights", False),
     }
     layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
     if params["pretrain_learning_rate"] is not None:

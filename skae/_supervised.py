@@ -54,11 +54,13 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
         "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
+        "tied_weights": ["boolean"],
     }
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
-                 reconstruction_loss="mse", activation="relu", solver="adam", momentum=0.9,
+                 reconstruction_loss="mse", tied_weights=False, activation="relu",
+                 solver="adam", momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
                  early_stopping=False, validation_fraction=0.1, shuffle=True,
@@ -71,6 +73,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         self.pretrain_max_iter = pretrain_max_iter
         self.pretrain_learning_rate = pretrain_learning_rate
         self.reconstruction_loss = reconstruction_loss
+        self.tied_weights = tied_weights
         self.activation = activation
         self.solver = solver
         self.momentum = momentum
@@ -199,6 +202,10 @@ _SHARED_DOC = """
     reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
         Pre-training loss. "cross_entropy" (the papers' choice) needs X in [0, 1] and
         ``activation="sigmoid"``.
+    tied_weights : bool, default=False
+        Pre-train each layer with its decoder the transpose of its encoder (own
+        bias), as in Vincent et al. 2010. Only pre-training has decoders: the
+        fine-tuned network is the same either way.
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
     <solver, momentum>
@@ -300,7 +307,8 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
-                 reconstruction_loss="mse", activation="relu", solver="adam", momentum=0.9,
+                 reconstruction_loss="mse", tied_weights=False, activation="relu",
+                 solver="adam", momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
                  early_stopping=False, validation_fraction=0.1, shuffle=True,
@@ -311,7 +319,8 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
             hidden_layer_sizes, pretraining=pretraining, noise=noise, noise_ratio=noise_ratio,
             pretrain_max_iter=pretrain_max_iter,
             pretrain_learning_rate=pretrain_learning_rate, reconstruction_loss=reconstruction_loss,
-            activation=activation, solver=solver, momentum=momentum, alpha=alpha,
+            tied_weights=tied_weights, activation=activation, solver=solver, momentum=momentum,
+            alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,

@@ -44,6 +44,7 @@ ESTIMATORS += [
 ] + [
     StackedAutoEncoderClassifier(**{**SUPERVISED, "learning_rate": 0.05}, solver="sgd",
                                  pretrain_learning_rate=0.5, unlabeled_label=None),
+    StackedAutoEncoderClassifier(**SUPERVISED, tied_weights=True, unlabeled_label=None),
 ] + [
     StackedAutoEncoderRegressor(**SUPERVISED, pretraining=p)
     for p in ("none", "denoising")

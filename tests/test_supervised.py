@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from skae import StackedAutoEncoderClassifier, StackedAutoEncoderRegressor
+from skae._data import column_stats
+from skae._pretraining import pretrain_stack
 from skae._supervised import labelled_mask
 
 FAST = {"hidden_layer_sizes": (32,), "pretrain_max_iter": 3, "max_iter": 10, "learning_rate": 1e-2,
@@ -115,3 +118,46 @@ def test_regressor_leaves_global_rng_alone():
     X = np.random.default_rng(0).normal(size=(50, 3))
     StackedAutoEncoderRegressor(**FAST).fit(X, X[:, 0])
     assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_tied_pretraining_decodes_with_the_encoders_transpose(digits):
+    X, _ = digits
+    X = (X[:300] / 16).astype(np.float32)
+    params = StackedAutoEncoderClassifier(**FAST, tied_weights=True).get_params()
+    stats = column_stats(X)
+    layers, _ = pretrain_stack(X, (16, 8), params, stats=stats, scale=1.0, top_activation=True,
+                               noise="masking", noise_ratio=0.25, device=torch.device("cpu"),
+                               seed=0)
+    for layer in layers:
+        encoder, decoder = layer.encoder[0], layer.decoder[0]
+        assert [p for p in decoder.parameters() if p is encoder.weight]  # shared, not copied
+        code = torch.rand(5, encoder.out_features)
+        with torch.no_grad():
+            expected = code @ encoder.weight + decoder.bias
+            torch.testing.assert_close(decoder(code), expected)
+    # untied layers have a decoder matrix of their own
+    untied, _ = pretrain_stack(X, (16,), {**params, "tied_weights": False}, stats=stats,
+                               scale=1.0, top_activation=True, noise=None, noise_ratio=0,
+                               device=torch.device("cpu"), seed=0)
+    assert isinstance(untied[0].decoder[0], torch.nn.Linear)
+
+
+def test_tied_pretraining_changes_the_start_and_repeats(digits):
+    X, y = digits
+    tied = StackedAutoEncoderClassifier(**{**FAST, "max_iter": 1}, tied_weights=True)
+    a = tied.fit(X[:300], y[:300]).module_.hidden[1].weight.detach().clone()
+    b = clone(tied).fit(X[:300], y[:300]).module_.hidden[1].weight
+    untied = StackedAutoEncoderClassifier(**{**FAST, "max_iter": 1}).fit(X[:300], y[:300])
+    assert torch.equal(a, b)
+    assert not torch.equal(a, untied.module_.hidden[1].weight)
+    # random initialisation has no decoder to tie: the parameter changes nothing
+    none = {**FAST, "pretraining": "none"}
+    p = StackedAutoEncoderClassifier(**none, tied_weights=True).fit(X[:300], y[:300])
+    q = StackedAutoEncoderClassifier(**none).fit(X[:300], y[:300])
+    assert np.array_equal(p.predict_proba(X[:50]), q.predict_proba(X[:50]))
+
+
+def test_tied_weights_must_be_boolean(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="tied_weights"):
+        StackedAutoEncoderClassifier(**FAST, tied_weights="yes").fit(X[:50], y[:50])
