@@ -205,7 +205,8 @@ _SHARED_DOC = """
     tied_weights : bool, default=False
         Pre-train each layer with its decoder the transpose of its encoder (own
         bias), as in Vincent et al. 2010. Only pre-training has decoders: the
-        fine-tuned network is the same either way.
+        fine-tuned network has the same shape either way, and starts from
+        different weights.
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
     <solver, momentum>
