@@ -39,7 +39,7 @@ PAPERS = {"sigmoid code": {"code_activation": "sigmoid"}, "tied": {"tied_weights
           "cross-entropy": {"reconstruction_loss": "cross_entropy"}}
 ABLATION = [("sigmoid code",), ("tied",), ("cross-entropy",), ("sigmoid code", "tied"),
             ("tied", "cross-entropy"), ("sigmoid code", "cross-entropy")]
-# --sweep: one more default changed at a time, squared error kept ({} = the defaults)
+# --sweep: one more default changed at a time, squared error kept
 SWEEP = {"(512,) hidden": {"hidden_layer_sizes": (512,)},
          "(512, 256) hidden": {"hidden_layer_sizes": (512, 256)},
          "relu code": {"code_activation": "relu"}, "tanh code": {"code_activation": "tanh"},
