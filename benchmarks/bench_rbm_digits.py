@@ -48,6 +48,13 @@ SWEEP = {"(512,) hidden": {"hidden_layer_sizes": (512,)},
          "noise_ratio=0": {"noise_ratio": 0.0}, "noise_ratio=0.5": {"noise_ratio": 0.5}}
 SWEEP_C = [1, 100]
 
+
+
+def merged(names):
+    """The parameters of the papers' changes ``names``, together."""
+    return {k: v for name in names for k, v in PAPERS[name].items()}
+
+
 SHIFTS = [
     [[0, 1, 0], [0, 0, 0], [0, 0, 0]],
     [[0, 0, 0], [1, 0, 0], [0, 0, 0]],
@@ -81,7 +88,7 @@ def main():
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2,
                                                         random_state=args.split_seed)
     dae_params = {"max_iter": 10} if args.quick else {}
-    papers = {k: v for change in PAPERS.values() for k, v in change.items()}
+    papers = merged(PAPERS)
     seeds = [0] if args.quick else [0, 1, 2]
     rows = []
     for seed in seeds:
@@ -104,8 +111,7 @@ def main():
         }
         if args.ablation:
             for names in ABLATION:
-                contenders[f"DAE(100, {', '.join(names)}) + LR(C=6000)"] = dae(
-                    **{k: v for name in names for k, v in PAPERS[name].items()})
+                contenders[f"DAE(100, {', '.join(names)}) + LR(C=6000)"] = dae(**merged(names))
         if args.sweep:
             for name, params in SWEEP.items():
                 contenders[f"DAE(100, {name}) + LR(C=6000)"] = dae(**params)

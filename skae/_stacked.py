@@ -38,11 +38,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         Strength of the corruption when ``noise`` is set.
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer (0 skips pre-training).
-    pretrain_learning_rate : float or None, default=None
-        Step size of pre-training; None: ``learning_rate``. The two phases may want
-        different ones, as in the papers (with sgd, pre-training's mean
-        reconstruction loss over many outputs has much smaller gradients than
-        fine-tuning's).
+    <pretrain_learning_rate>
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
     <solver, momentum>

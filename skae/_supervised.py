@@ -194,11 +194,7 @@ _SHARED_DOC = """
         Strength of that corruption.
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer.
-    pretrain_learning_rate : float or None, default=None
-        Step size of pre-training; None: ``learning_rate``. The two phases may want
-        different ones, as in the papers (with sgd, pre-training's mean
-        reconstruction loss over many outputs has much smaller gradients than
-        fine-tuning's).
+    <pretrain_learning_rate>
     reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
         Pre-training loss. "cross_entropy" (the papers' choice) needs X in [0, 1] and
         ``activation="sigmoid"``.
