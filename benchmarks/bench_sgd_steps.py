@@ -7,7 +7,10 @@ Two short pilots on MNIST (sigmoid units, cross-entropy reconstruction, 25% mask
 1. one 1000-unit denoising layer pre-trained for 3 epochs by Adam (1e-3) and by SGD with
    step sizes 0.5, 2 and 8: the reconstruction loss after each epoch;
 2. a randomly initialised 784-1000-1000-1000 sigmoid classifier fine-tuned by SGD for 4
-   epochs with step sizes 0.02, 0.05, 0.1 and 0.2: the loss curve and the test error.
+   epochs with step sizes 0.02, 0.05, 0.1 and 0.2: the loss curve and the test error;
+3. the same classifier after 3 epochs of tied denoising pre-training a layer (step 2),
+   fine-tuned for 4 epochs with step sizes 0.1, 0.2 and 0.4: does pre-training let
+   fine-tuning take a larger step than random initialisation tolerates?
 
     python benchmarks/bench_sgd_steps.py [--quick] [--data PATH]
 """
@@ -46,6 +49,16 @@ def main():
                                            learning_rate=step, max_iter=4, **common).fit(X, y)
         results.append({"pilot": "fine-tune from random", "solver": "sgd", "step": step,
                         "loss_per_epoch": [round(v, 4) for v in clf.loss_curve_],
+                        "test_error_pct": 100 * (1 - clf.score(X_test, y_test)),
+                        "fit_s": time.perf_counter() - start})
+    for step in (0.1, 0.2, 0.4):
+        start = time.perf_counter()
+        clf = StackedAutoEncoderClassifier(hidden, pretraining="denoising", tied_weights=True,
+                                           solver="sgd", pretrain_learning_rate=2.0,
+                                           pretrain_max_iter=3, learning_rate=step, max_iter=4,
+                                           **common).fit(X, y)
+        results.append({"pilot": "fine-tune after tied denoising", "solver": "sgd",
+                        "step": step, "loss_per_epoch": [round(v, 4) for v in clf.loss_curve_],
                         "test_error_pct": 100 * (1 - clf.score(X_test, y_test)),
                         "fit_s": time.perf_counter() - start})
     print(f"{rows} training rows, {test_rows} test rows, hidden {hidden}")
