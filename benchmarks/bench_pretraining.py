@@ -64,7 +64,9 @@ def add_options(p):
     p.add_argument("--rows", type=int, default=None, help="training rows (labelled first)")
     p.add_argument("--test-rows", type=int, default=None)
     p.add_argument("--recipes", default="papers,defaults")
-    p.add_argument("--seeds", type=int, default=None)
+    p.add_argument("--seeds", type=int, default=None, help="how many seeds")
+    p.add_argument("--first-seed", type=int, default=None,
+                   help="the first random_state (0); --seeds counts on from it")
     p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (max_iter)")
     p.add_argument("--schedule", default=None, choices=["constant", "cosine"],
                    help="learning_rate_schedule of fine-tuning and pre-training")
@@ -93,7 +95,8 @@ def setup(args):
     rows = args.rows or (3000 if args.quick else 12000)
     test_rows = args.test_rows or (1000 if args.quick else 3000)
     X, y, X_test, y_test = load_mnist(args.data, rows, test_rows)
-    seeds = range(args.seeds or (1 if args.quick else 3))
+    first = args.first_seed or 0
+    seeds = range(first, first + (args.seeds or (1 if args.quick else 3)))
     epochs = {"pretrain_max_iter": 5, "max_iter": 50} if args.quick else \
         {"pretrain_max_iter": 30, "max_iter": 200}
     if args.early_stopping:  # before the options: --patience overrides its patience
