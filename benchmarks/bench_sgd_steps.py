@@ -1,6 +1,6 @@
 """SGD step sizes for the papers' recipe: pre-training a sigmoid layer, fine-tuning a deep net.
 
-Two short pilots on MNIST (sigmoid units, cross-entropy reconstruction, 25% masking, batch
+Three short pilots on MNIST (sigmoid units, cross-entropy reconstruction, 25% masking, batch
 20, momentum 0.9), to choose ``pretrain_learning_rate`` and ``learning_rate`` for
 ``solver="sgd"`` before a long run:
 
