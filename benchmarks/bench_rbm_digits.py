@@ -49,7 +49,6 @@ SWEEP = {"(512,) hidden": {"hidden_layer_sizes": (512,)},
 SWEEP_C = [1, 100]
 
 
-
 def merged(names):
     """The parameters of the papers' changes ``names``, together."""
     return {k: v for name in names for k, v in PAPERS[name].items()}

@@ -43,24 +43,19 @@ def main():
         results.append({"pilot": "pre-train one layer", "solver": solver, "step": step,
                         "loss_per_epoch": [round(v, 4) for v in clf.pretrain_loss_curves_[0]],
                         "test_error_pct": None, "fit_s": time.perf_counter() - start})
-    for step in (0.02, 0.05, 0.1, 0.2):
-        start = time.perf_counter()
-        clf = StackedAutoEncoderClassifier(hidden, pretraining="none", solver="sgd",
-                                           learning_rate=step, max_iter=4, **common).fit(X, y)
-        results.append({"pilot": "fine-tune from random", "solver": "sgd", "step": step,
-                        "loss_per_epoch": [round(v, 4) for v in clf.loss_curve_],
-                        "test_error_pct": 100 * (1 - clf.score(X_test, y_test)),
-                        "fit_s": time.perf_counter() - start})
-    for step in (0.1, 0.2, 0.4):
-        start = time.perf_counter()
-        clf = StackedAutoEncoderClassifier(hidden, pretraining="denoising", tied_weights=True,
-                                           solver="sgd", pretrain_learning_rate=2.0,
-                                           pretrain_max_iter=3, learning_rate=step, max_iter=4,
-                                           **common).fit(X, y)
-        results.append({"pilot": "fine-tune after tied denoising", "solver": "sgd",
-                        "step": step, "loss_per_epoch": [round(v, 4) for v in clf.loss_curve_],
-                        "test_error_pct": 100 * (1 - clf.score(X_test, y_test)),
-                        "fit_s": time.perf_counter() - start})
+    fine_tuning = {"fine-tune from random": ((0.02, 0.05, 0.1, 0.2), {"pretraining": "none"}),
+                   "fine-tune after tied denoising": ((0.1, 0.2, 0.4), {
+                       "pretraining": "denoising", "tied_weights": True,
+                       "pretrain_learning_rate": 2.0, "pretrain_max_iter": 3})}
+    for pilot, (steps, params) in fine_tuning.items():
+        for step in steps:
+            start = time.perf_counter()
+            clf = StackedAutoEncoderClassifier(hidden, solver="sgd", learning_rate=step,
+                                               max_iter=4, **params, **common).fit(X, y)
+            results.append({"pilot": pilot, "solver": "sgd", "step": step,
+                            "loss_per_epoch": [round(v, 4) for v in clf.loss_curve_],
+                            "test_error_pct": 100 * (1 - clf.score(X_test, y_test)),
+                            "fit_s": time.perf_counter() - start})
     print(f"{rows} training rows, {test_rows} test rows, hidden {hidden}")
     print_table(results, ["pilot", "solver", "step", "loss_per_epoch", "test_error_pct",
                           "fit_s"])

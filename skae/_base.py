@@ -93,7 +93,7 @@ _SHARED_PARAMETER_DOCS = {
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         "adam": minibatch Adam. "sgd": minibatch stochastic gradient descent with
         ``momentum`` (the papers' optimiser; it needs a larger ``learning_rate``
-        than Adam: 0.02-0.1 fine-tuned MNIST classifiers in the benchmarks).
+        than Adam: 0.02-0.2 fine-tuned MNIST classifiers in the benchmarks).
         "lbfgs": full-batch L-BFGS with a strong-Wolfe line search, for small
         data; each epoch is one L-BFGS step of up to 20 iterations. Where there
         is pre-training, it uses the same solver.
@@ -105,7 +105,7 @@ _SHARED_PARAMETER_DOCS = {
     pretrain_learning_rate : float or None, default=None
         Step size of pre-training; None: ``learning_rate``. The two phases may want
         different ones, as in the papers: with sgd at batch 20 the benchmarks
-        pre-trained MNIST layers with 2.0 and fine-tuned with 0.1.
+        pre-trained MNIST layers with 2.0 and fine-tuned with 0.1-0.2.
 """,
     "<learning_rate_schedule>": """\
     learning_rate_schedule : {"constant", "cosine"}, default="constant"
