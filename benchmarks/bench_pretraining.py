@@ -113,11 +113,16 @@ def result_name(script, hidden):
 
 
 def main():
-    args = add_options(parser(__doc__.splitlines()[0])).parse_args()
+    p = add_options(parser(__doc__.splitlines()[0]))
+    p.add_argument("--noise-ratio", default="0.25",
+                   help="masking ratio of denoising pre-training, or one per layer: 0.1,0.2,0.3")
+    args = p.parse_args()
     (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args)
+    ratios = [float(r) for r in args.noise_ratio.split(",")]
+    noise_ratio = ratios[0] if len(ratios) == 1 else ratios
     configs = [{"X": X, "y": y, "X_test": X_test, "y_test": y_test, "n_labels": n,
                 "hidden": hidden, "recipe": recipe, "pretraining": pretraining, "seed": seed,
-                "device": args.device, **epochs}
+                "device": args.device, "noise_ratio": noise_ratio, **epochs}
                for recipe in args.recipes.split(",") for n in labels for seed in seeds
                for pretraining in args.pretrainings.split(",")]
     name = result_name("bench_pretraining", hidden)

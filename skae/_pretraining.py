@@ -62,9 +62,12 @@ def check_cross_entropy(stats, activation, owner):
         )
 
 
-def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noise_ratio,
+def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noise_ratios,
                    device, seed):
     """Pre-train ``sizes`` (layer widths above the input) greedily on float32 ``X``.
+
+    ``noise_ratios`` gives each layer's corruption level (bottom first; unused when
+    ``noise`` is None).
 
     Returns the trained :class:`LayerAutoEncoder` modules (bottom first) and each
     one's loss curve. ``top_activation`` says whether the top layer's code passes
@@ -77,7 +80,8 @@ def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noi
         layer_stats = stats if first else column_stats(H)
         net = layer_net(params, n_in, n_out, first=first,
                         top_activation=top_activation or not top, stats=layer_stats,
-                        scale=scale, noise=noise, noise_ratio=noise_ratio, device=device,
+                        scale=scale, noise=noise,
+                        noise_ratio=None if noise is None else noise_ratios[k], device=device,
                         seed=seed + k)
         data = TensorData(to_torch(H, device), device=device,
                           generator=torch.Generator().manual_seed(seed + k))

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import _BaseAutoEncoder, check_hidden_layer_sizes, shared_parameter_docs
 from ._modules import linears
 from ._pretraining import load_decoder_weights, load_encoder_weights, pretrain_stack
-from .noise import NOISES, check_noise_ratio
+from .noise import NOISES, layer_noise_ratios
 
 
 @shared_parameter_docs
@@ -34,8 +34,10 @@ class StackedAutoEncoder(_BaseAutoEncoder):
     noise : {"masking", "gaussian", "salt_and_pepper"} or None, default=None
         Corruption used while pre-training each layer (see
         :class:`DenoisingAutoEncoder`); None pre-trains plain autoencoders.
-    noise_ratio : float, default=0.25
-        Strength of the corruption when ``noise`` is set.
+    noise_ratio : float or array-like of float, default=0.25
+        Strength of the corruption when ``noise`` is set: one level for every
+        pre-trained layer, or one per layer of ``hidden_layer_sizes + (n_components,)``,
+        bottom first.
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer (0 skips pre-training).
     <pretrain_learning_rate>
@@ -129,7 +131,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
     _parameter_constraints: dict = {
         **_BaseAutoEncoder._parameter_constraints,
         "noise": [StrOptions(set(NOISES)), None],
-        "noise_ratio": [Interval(Real, 0, None, closed="left")],
+        "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
         "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -162,8 +164,15 @@ class StackedAutoEncoder(_BaseAutoEncoder):
 
     def _module_kwargs(self, n_features, stats):
         if self.noise is not None:
-            check_noise_ratio(self.noise, self.noise_ratio, type(self).__name__)
+            self._noise_ratios()
         return self._base_module_kwargs(n_features)
+
+    def _noise_ratios(self):
+        """Each pre-trained layer's corruption level (None without noise)."""
+        if self.noise is None:
+            return None
+        n_layers = len(check_hidden_layer_sizes(self.hidden_layer_sizes)) + 1
+        return layer_noise_ratios(self.noise, self.noise_ratio, n_layers, type(self).__name__)
 
     def _pretrain(self, X, stats, seed):
         self.pretrain_loss_curves_ = []
@@ -172,7 +181,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         sizes = (*check_hidden_layer_sizes(self.hidden_layer_sizes), self.n_components_)
         layers, self.pretrain_loss_curves_ = pretrain_stack(
             X, sizes, self.get_params(), stats=stats, scale=self.scale_,
-            top_activation=False, noise=self.noise, noise_ratio=self.noise_ratio,
+            top_activation=False, noise=self.noise, noise_ratios=self._noise_ratios(),
             device=self.device_, seed=seed,
         )
         load_encoder_weights(layers, linears(self.module_.encoder))

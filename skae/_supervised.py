@@ -23,7 +23,7 @@ from ._data import as_float32_rows
 from ._modules import Network, linears
 from ._pretraining import check_cross_entropy, load_encoder_weights, pretrain_stack
 from ._training import TensorData, forward_in_batches, to_torch
-from .noise import NOISES, check_noise_ratio
+from .noise import NOISES, layer_noise_ratios
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
@@ -50,7 +50,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         **TRAINING_CONSTRAINTS,
         "pretraining": [StrOptions({"none", "autoencoder", "denoising"})],
         "noise": [StrOptions(set(NOISES))],
-        "noise_ratio": [Interval(Real, 0, None, closed="left")],
+        "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
         "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
@@ -152,13 +152,13 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
             return
         noise = self.noise if self.pretraining == "denoising" else None
         owner = type(self).__name__
-        if noise is not None:
-            check_noise_ratio(noise, self.noise_ratio, owner)
+        ratios = None if noise is None else layer_noise_ratios(noise, self.noise_ratio,
+                                                              len(sizes), owner)
         if self.reconstruction_loss == "cross_entropy":
             check_cross_entropy(stats, self.activation, owner)
         layers, self.pretrain_loss_curves_ = pretrain_stack(
             X, sizes, self.get_params(), stats=stats, scale=self.scale_, top_activation=True,
-            noise=noise, noise_ratio=self.noise_ratio, device=self.device_, seed=seed,
+            noise=noise, noise_ratios=ratios, device=self.device_, seed=seed,
         )
         load_encoder_weights(layers, linears(self.module_.hidden))
 
@@ -190,8 +190,10 @@ _SHARED_DOC = """
         How the hidden layers start.
     noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
         Corruption of each layer's input in denoising pre-training.
-    noise_ratio : float, default=0.25
-        Strength of that corruption.
+    noise_ratio : float or array-like of float, default=0.25
+        Strength of that corruption: one level for every hidden layer, or one per
+        hidden layer, bottom first (the Theano tutorial's stacked denoising
+        autoencoder masks 0.1, 0.2 and 0.3 of its three layers' inputs).
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer.
     <pretrain_learning_rate>

@@ -15,6 +15,9 @@ Examples
 torch.Size([2, 3])
 """
 
+from numbers import Real
+
+import numpy as np
 import torch
 
 
@@ -116,3 +119,40 @@ def check_noise_ratio(noise, noise_ratio, owner):
             f"The 'noise_ratio' parameter of {owner} must be in [0, 1) for "
             f"noise={noise!r}, the fraction of entries corrupted. Got {noise_ratio!r} instead."
         )
+
+
+def layer_noise_ratios(noise, noise_ratio, n_layers, owner):
+    """One noise ratio per pre-trained layer, bottom first, each checked for ``noise``.
+
+    ``noise_ratio`` is a float (the same level for every layer) or a sequence of
+    ``n_layers`` floats; anything else raises a ValueError naming ``noise_ratio``.
+
+    Examples
+    --------
+    >>> layer_noise_ratios("masking", 0.25, 3, "StackedAutoEncoderClassifier")
+    [0.25, 0.25, 0.25]
+    >>> layer_noise_ratios("masking", (0.1, 0.2, 0.3), 3, "StackedAutoEncoderClassifier")
+    [0.1, 0.2, 0.3]
+    """
+    if isinstance(noise_ratio, Real):
+        ratios = [float(noise_ratio)] * n_layers
+    else:
+        try:
+            ratios = np.asarray(noise_ratio, dtype=np.float64)
+        except (TypeError, ValueError):
+            ratios = None
+        if ratios is None or ratios.ndim != 1 or len(ratios) != n_layers:
+            raise ValueError(
+                f"The 'noise_ratio' parameter of {owner} must be a float or {n_layers} "
+                f"floats, one per pre-trained layer (bottom first). Got {noise_ratio!r} "
+                "instead."
+            )
+        ratios = ratios.tolist()
+    for ratio in ratios:
+        if not 0 <= ratio < np.inf:
+            raise ValueError(
+                f"The 'noise_ratio' parameter of {owner} must hold finite values >= 0. "
+                f"Got {noise_ratio!r} instead."
+            )
+        check_noise_ratio(noise, ratio, owner)
+    return ratios

@@ -58,9 +58,21 @@ def test_no_pretraining(digits):
 @pytest.mark.parametrize("params, name", [
     ({"hidden_layer_sizes": (16, -1)}, "hidden_layer_sizes"),
     ({"noise": "masking", "noise_ratio": 1.0}, "noise_ratio"),
+    ({"noise": "masking", "noise_ratio": (0.1, 0.2)}, "noise_ratio"),  # 2 for 3 layers
+    ({"noise": "gaussian", "noise_ratio": (0.1, 0.2, -1.0)}, "noise_ratio"),
     ({"pretrain_max_iter": -1}, "pretrain_max_iter"),
 ])
 def test_bad_parameters_are_named(digits, params, name):
     X, _ = digits
     with pytest.raises(ValueError, match=name):
         StackedAutoEncoder(4, **{**FAST, **params}).fit(X[:50])
+
+
+def test_noise_ratio_per_layer_bottom_first(digits):
+    X, _ = digits
+    params = {**FAST, "hidden_layer_sizes": (16, 8), "max_iter": 0, "noise": "masking"}
+    one = StackedAutoEncoder(4, **params, noise_ratio=0.25).fit(X[:200])
+    ramp = StackedAutoEncoder(4, **params, noise_ratio=(0.25, 0.5, 0.25)).fit(X[:200])
+    bottom, middle = (list(m.module_.encoder.parameters())[::2][:2] for m in (one, ramp))
+    np.testing.assert_array_equal(middle[0].detach(), bottom[0].detach())  # same ratio
+    assert not np.array_equal(middle[1].detach(), bottom[1].detach())  # 0.5, not 0.25

@@ -126,8 +126,8 @@ def test_tied_pretraining_decodes_with_the_encoders_transpose(digits):
     params = StackedAutoEncoderClassifier(**FAST, tied_weights=True).get_params()
     stats = column_stats(X)
     layers, _ = pretrain_stack(X, (16, 8), params, stats=stats, scale=1.0, top_activation=True,
-                               noise="masking", noise_ratio=0.25, device=torch.device("cpu"),
-                               seed=0)
+                               noise="masking", noise_ratios=[0.25, 0.25],
+                               device=torch.device("cpu"), seed=0)
     for layer in layers:
         encoder, decoder = layer.encoder[0], layer.decoder[0]
         assert [p for p in decoder.parameters() if p is encoder.weight]  # shared, not copied
@@ -137,7 +137,7 @@ def test_tied_pretraining_decodes_with_the_encoders_transpose(digits):
             torch.testing.assert_close(decoder(code), expected)
     # untied layers have a decoder matrix of their own
     untied, _ = pretrain_stack(X, (16,), {**params, "tied_weights": False}, stats=stats,
-                               scale=1.0, top_activation=True, noise=None, noise_ratio=0,
+                               scale=1.0, top_activation=True, noise=None, noise_ratios=None,
                                device=torch.device("cpu"), seed=0)
     assert isinstance(untied[0].decoder[0], torch.nn.Linear)
 
@@ -161,3 +161,32 @@ def test_tied_weights_must_be_boolean(digits):
     X, y = digits
     with pytest.raises(ValueError, match="tied_weights"):
         StackedAutoEncoderClassifier(**FAST, tied_weights="yes").fit(X[:50], y[:50])
+
+
+def test_each_pretrained_layer_gets_its_own_noise_ratio(digits):
+    X, _ = digits
+    X = (X[:200] / 16).astype(np.float32)
+    params = StackedAutoEncoderClassifier(**FAST).get_params()
+    layers, _ = pretrain_stack(X, (16, 8, 4), params, stats=column_stats(X), scale=1.0,
+                               top_activation=True, noise="masking",
+                               noise_ratios=[0.1, 0.2, 0.3], device=torch.device("cpu"), seed=0)
+    assert [layer.corruption.ratio for layer in layers] == pytest.approx([0.1, 0.2, 0.3])
+
+
+def test_a_noise_ratio_per_layer_equal_to_one_level_changes_nothing(digits):
+    X, y = digits
+    params = {**FAST, "hidden_layer_sizes": (32, 16), "max_iter": 2}
+    one = StackedAutoEncoderClassifier(**params, noise_ratio=0.25).fit(X[:300], y[:300])
+    per_layer = StackedAutoEncoderClassifier(**params, noise_ratio=[0.25, 0.25])
+    np.testing.assert_array_equal(per_layer.fit(X[:300], y[:300]).predict_proba(X),
+                                  one.predict_proba(X))
+
+
+@pytest.mark.parametrize("noise_ratio", [(0.1,), (0.1, 0.2, 0.3), [[0.1, 0.2]], (0.1, -0.2),
+                                         (0.1, 1.0), (0.1, float("nan")), ("a", "b")])
+def test_bad_noise_ratio_per_layer_is_named(digits, noise_ratio):
+    X, y = digits
+    clf = StackedAutoEncoderClassifier(**{**FAST, "hidden_layer_sizes": (8, 4)},
+                                       noise_ratio=noise_ratio)
+    with pytest.raises(ValueError, match="noise_ratio"):
+        clf.fit(X[:50], y[:50])
