@@ -163,8 +163,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         self.pretrain_learning_rate = pretrain_learning_rate
 
     def _module_kwargs(self, n_features, stats):
-        if self.noise is not None:
-            self._noise_ratios()
+        self._noise_ratios()  # refuse a bad noise_ratio before any training
         return self._base_module_kwargs(n_features)
 
     def _noise_ratios(self):
