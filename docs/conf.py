@@ -79,7 +79,7 @@ def _results_page():
             lines += ["**Partial**: the run was stopped before it finished; these are the runs "
                       "it completed.", ""]
         if "note" in record:
-            lines += [f"Note: {record['note']}.", ""]
+            lines += [f"Note: {record['note'].rstrip('.')}.", ""]
         lines += [".. list-table::", "   :header-rows: 1", ""]
         lines.append("   * - " + "\n     - ".join(columns))
         for row in rows:

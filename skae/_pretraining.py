@@ -10,6 +10,7 @@ import torch
 from ._data import column_stats
 from ._modules import Corruption, LayerAutoEncoder, PairLoss, linears
 from ._training import TensorData, build_net, forward_in_batches, to_torch, train
+from .noise import layer_noise_ratios
 
 
 def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise,
@@ -62,11 +63,12 @@ def check_cross_entropy(stats, activation, owner):
         )
 
 
-def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noise_ratios,
-                   device, seed):
+def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noise_ratio,
+                   owner, device, seed):
     """Pre-train ``sizes`` (layer widths above the input) greedily on float32 ``X``.
 
-    ``noise_ratios`` gives each layer's corruption level (bottom first; unused when
+    ``noise_ratio`` is the estimator's parameter: one corruption level for every layer
+    or one per layer, bottom first (checked here, naming ``owner``; unused when
     ``noise`` is None).
 
     Returns the trained :class:`LayerAutoEncoder` modules (bottom first) and each
@@ -74,14 +76,15 @@ def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noi
     through the activation (hidden layer of a classifier) or stays linear (a code).
     """
     layers, curves, H = [], [], X
+    ratios = [None] * len(sizes) if noise is None else layer_noise_ratios(
+        noise, noise_ratio, len(sizes), owner)
     n_in = X.shape[1]
     for k, n_out in enumerate(sizes):
         first, top = k == 0, k == len(sizes) - 1
         layer_stats = stats if first else column_stats(H)
         net = layer_net(params, n_in, n_out, first=first,
                         top_activation=top_activation or not top, stats=layer_stats,
-                        scale=scale, noise=noise,
-                        noise_ratio=None if noise is None else noise_ratios[k], device=device,
+                        scale=scale, noise=noise, noise_ratio=ratios[k], device=device,
                         seed=seed + k)
         data = TensorData(to_torch(H, device), device=device,
                           generator=torch.Generator().manual_seed(seed + k))

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import _BaseAutoEncoder, check_hidden_layer_sizes, shared_parameter_docs
 from ._modules import linears
 from ._pretraining import load_decoder_weights, load_encoder_weights, pretrain_stack
-from .noise import NOISES, layer_noise_ratios
+from .noise import NOISES
 
 
 @shared_parameter_docs
@@ -163,15 +163,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         self.pretrain_learning_rate = pretrain_learning_rate
 
     def _module_kwargs(self, n_features, stats):
-        self._noise_ratios()  # refuse a bad noise_ratio before any training
         return self._base_module_kwargs(n_features)
-
-    def _noise_ratios(self):
-        """Each pre-trained layer's corruption level (None without noise)."""
-        if self.noise is None:
-            return None
-        n_layers = len(check_hidden_layer_sizes(self.hidden_layer_sizes)) + 1
-        return layer_noise_ratios(self.noise, self.noise_ratio, n_layers, type(self).__name__)
 
     def _pretrain(self, X, stats, seed):
         self.pretrain_loss_curves_ = []
@@ -180,8 +172,8 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         sizes = (*check_hidden_layer_sizes(self.hidden_layer_sizes), self.n_components_)
         layers, self.pretrain_loss_curves_ = pretrain_stack(
             X, sizes, self.get_params(), stats=stats, scale=self.scale_,
-            top_activation=False, noise=self.noise, noise_ratios=self._noise_ratios(),
-            device=self.device_, seed=seed,
+            top_activation=False, noise=self.noise, noise_ratio=self.noise_ratio,
+            owner=type(self).__name__, device=self.device_, seed=seed,
         )
         load_encoder_weights(layers, linears(self.module_.encoder))
         load_decoder_weights(layers, linears(self.module_.decoder))

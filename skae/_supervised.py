@@ -23,7 +23,7 @@ from ._data import as_float32_rows
 from ._modules import Network, linears
 from ._pretraining import check_cross_entropy, load_encoder_weights, pretrain_stack
 from ._training import TensorData, forward_in_batches, to_torch
-from .noise import NOISES, layer_noise_ratios
+from .noise import NOISES
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
@@ -152,13 +152,11 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
             return
         noise = self.noise if self.pretraining == "denoising" else None
         owner = type(self).__name__
-        ratios = None if noise is None else layer_noise_ratios(noise, self.noise_ratio,
-                                                              len(sizes), owner)
         if self.reconstruction_loss == "cross_entropy":
             check_cross_entropy(stats, self.activation, owner)
         layers, self.pretrain_loss_curves_ = pretrain_stack(
             X, sizes, self.get_params(), stats=stats, scale=self.scale_, top_activation=True,
-            noise=noise, noise_ratios=ratios, device=self.device_, seed=seed,
+            noise=noise, noise_ratio=self.noise_ratio, owner=owner, device=self.device_, seed=seed,
         )
         load_encoder_weights(layers, linears(self.module_.hidden))
 
