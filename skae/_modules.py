@@ -164,10 +164,12 @@ class Corruption(nn.Module):
 class LayerAutoEncoder(nn.Module):
     """One layer of a greedily pre-trained stack: ``x -> act(W x + b) -> act(W' h + b')``.
 
-    ``code_activation`` and ``output_activation`` say whether the code and the
-    reconstruction pass through ``activation`` (they do where the layer's output and
-    input are hidden layers of the whole network). The first layer standardises its
-    input with ``mean`` and ``scale``; later layers pass 0 and 1. ``forward`` returns
+    ``code_activation`` names the code's activation (``activation`` where the code is
+    a hidden layer of the whole network; "identity": a linear code), and
+    ``output_activation`` says whether the reconstruction passes through
+    ``activation`` (it does where the layer's input is a hidden layer). The first
+    layer standardises its input with ``mean`` and ``scale``; later layers pass 0 and
+    1. ``forward`` returns
     ``(reconstruction, target)`` for :class:`PairLoss`; with ``logits=True`` the
     reconstruction is logits and the target the raw input, for a cross-entropy on data
     in [0, 1]. ``tied_weights`` makes the decoder ``W^T`` (own bias), as in Vincent et
@@ -177,7 +179,7 @@ class LayerAutoEncoder(nn.Module):
     def __init__(self, n_in, n_out, activation, code_activation, output_activation,
                  mean, scale, corruption=None, logits=False, tied_weights=False):
         super().__init__()
-        code_act = [ACTIVATIONS[activation]()] if code_activation else []
+        code_act = [] if code_activation == "identity" else [ACTIVATIONS[code_activation]()]
         out_act = [ACTIVATIONS[activation]()] if output_activation and not logits else []
         self.corruption = corruption if corruption is not None else nn.Identity()
         self.standardize = Standardize(mean, scale)

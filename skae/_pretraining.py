@@ -8,12 +8,12 @@ import numpy as np
 import torch
 
 from ._data import column_stats
-from ._modules import Corruption, LayerAutoEncoder, PairLoss, linears
+from ._modules import Corruption, LayerAutoEncoder, PairLoss, TiedLinear, linears
 from ._training import TensorData, build_net, forward_in_batches, to_torch, train
 from .noise import layer_noise_ratios
 
 
-def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise,
+def layer_net(params, n_in, n_out, *, first, code_activation, stats, mean, scale, noise,
               noise_ratio, device, seed):
     """The skorch net that pre-trains one layer.
 
@@ -28,8 +28,8 @@ def layer_net(params, n_in, n_out, *, first, top_activation, stats, scale, noise
         corruption = Corruption.from_stats(noise, noise_ratio, stats)
     module_kwargs = {
         "n_in": n_in, "n_out": n_out, "activation": params["activation"],
-        "code_activation": top_activation, "output_activation": not first,
-        "mean": stats["mean"] if first else np.zeros(n_in), "scale": scale if first else 1.0,
+        "code_activation": code_activation, "output_activation": not first,
+        "mean": mean if first else np.zeros(n_in), "scale": scale if first else 1.0,
         "corruption": corruption, "logits": cross_entropy,
         "tied_weights": params.get("tied_weights", False),
     }
@@ -63,17 +63,21 @@ def check_cross_entropy(stats, activation, owner):
         )
 
 
-def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noise_ratio,
-                   owner, device, seed):
+def pretrain_stack(X, sizes, params, *, stats, mean, scale, top_activation, noise,
+                   noise_ratio, owner, device, seed):
     """Pre-train ``sizes`` (layer widths above the input) greedily on float32 ``X``.
+
+    The first layer standardises its input with ``mean`` and ``scale`` (the deep
+    model's own); ``stats`` (``column_stats`` of X) scale its corruption.
 
     ``noise_ratio`` is the estimator's parameter: one corruption level for every layer
     or one per layer, bottom first (checked here, naming ``owner``; unused when
     ``noise`` is None).
 
     Returns the trained :class:`LayerAutoEncoder` modules (bottom first) and each
-    one's loss curve. ``top_activation`` says whether the top layer's code passes
-    through the activation (hidden layer of a classifier) or stays linear (a code).
+    one's loss curve. ``top_activation`` names the activation of the top layer's code:
+    the hidden activation for a classifier's top hidden layer, the code activation
+    ("identity": a linear code) for an autoencoder's.
     """
     layers, curves, H = [], [], X
     ratios = [None] * len(sizes) if noise is None else layer_noise_ratios(
@@ -83,9 +87,9 @@ def pretrain_stack(X, sizes, params, *, stats, scale, top_activation, noise, noi
         first, top = k == 0, k == len(sizes) - 1
         layer_stats = stats if first else column_stats(H)
         net = layer_net(params, n_in, n_out, first=first,
-                        top_activation=top_activation or not top, stats=layer_stats,
-                        scale=scale, noise=noise, noise_ratio=ratios[k], device=device,
-                        seed=seed + k)
+                        code_activation=top_activation if top else params["activation"],
+                        stats=layer_stats, mean=mean, scale=scale, noise=noise,
+                        noise_ratio=ratios[k], device=device, seed=seed + k)
         data = TensorData(to_torch(H, device), device=device,
                           generator=torch.Generator().manual_seed(seed + k))
         train(net, data, epochs=params["pretrain_max_iter"], seed=seed + k)
@@ -101,7 +105,17 @@ def load_encoder_weights(layers, encoder_linears):
         target.load_state_dict(linears(layer.encoder)[0].state_dict())
 
 
-def load_decoder_weights(layers, decoder_linears):
-    """Copy each pre-trained layer's decoder into the mirrored ``nn.Linear`` (top first)."""
-    for layer, target in zip(layers[::-1], decoder_linears, strict=True):
-        target.load_state_dict(linears(layer.decoder)[0].state_dict())
+def load_decoder_weights(layers, decoder):
+    """Copy each pre-trained layer's decoder into its mirror in ``decoder`` (top first).
+
+    A tied mirror (:class:`TiedLinear`) takes the bias only: its weight is its
+    encoder layer's, loaded by :func:`load_encoder_weights`.
+    """
+    mirrors = [m for m in decoder if isinstance(m, (torch.nn.Linear, TiedLinear))]
+    for layer, target in zip(layers[::-1], mirrors, strict=True):
+        source = layer.decoder[0]
+        if isinstance(target, TiedLinear):
+            with torch.no_grad():
+                target.bias.copy_(source.bias)
+        else:
+            target.load_state_dict(source.state_dict())

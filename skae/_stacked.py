@@ -4,14 +4,25 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import _BaseAutoEncoder, check_hidden_layer_sizes, shared_parameter_docs
+from ._base import (
+    CODE_CONSTRAINTS,
+    _BaseAutoEncoder,
+    _CodeOptionsMixin,
+    check_hidden_layer_sizes,
+    shared_parameter_docs,
+)
 from ._modules import linears
-from ._pretraining import load_decoder_weights, load_encoder_weights, pretrain_stack
+from ._pretraining import (
+    check_cross_entropy,
+    load_decoder_weights,
+    load_encoder_weights,
+    pretrain_stack,
+)
 from .noise import NOISES
 
 
 @shared_parameter_docs
-class StackedAutoEncoder(_BaseAutoEncoder):
+class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
     """Deep autoencoder pre-trained one layer at a time, then fine-tuned end to end.
 
     Layer k of ``hidden_layer_sizes + (n_components,)`` is first trained as a shallow
@@ -19,7 +30,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
     of the clean codes of layer k-1, for ``pretrain_max_iter`` epochs. The layers'
     encoders and decoders then initialise the unrolled deep autoencoder, which is
     fine-tuned on reconstruction for ``max_iter`` epochs (0: pre-training only).
-    ``transform`` gives the top (linear) code and ``inverse_transform`` runs the
+    ``transform`` gives the top code (linear by default) and ``inverse_transform`` runs the
     whole decoder.
 
     ``partial_fit`` pre-trains on the rows of its first call, then fine-tunes one
@@ -43,6 +54,21 @@ class StackedAutoEncoder(_BaseAutoEncoder):
     <pretrain_learning_rate>
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
+    code_activation : {"identity", "relu", "tanh", "sigmoid", "logistic"}, \
+            default="identity"
+        Activation of the top code, in pre-training and after: "identity" is the
+        linear code of Hinton & Salakhutdinov's deep autoencoder.
+    tied_weights : bool, default=False
+        Make each decoder layer the transpose of its mirror in the encoder (with
+        biases of its own), in every pre-trained layer, as in Vincent et al.'s
+        stacked denoising autoencoders, and in the fine-tuned stack, as in
+        :class:`AutoEncoderTransformer`. False gives each layer a decoder matrix of
+        its own; the unrolled stack starts from the pre-trained ones.
+    reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
+        Loss of pre-training and fine-tuning. "cross_entropy" (the papers' choice
+        for pixels) needs X in [0, 1] and, with hidden layers, whose codes the
+        layers above reconstruct, ``activation="sigmoid"``; then
+        ``inverse_transform`` returns values in [0, 1].
     <solver, momentum>
     alpha : float, default=1e-4
         L2 penalty on the weights.
@@ -130,6 +156,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
 
     _parameter_constraints: dict = {
         **_BaseAutoEncoder._parameter_constraints,
+        **CODE_CONSTRAINTS,
         "noise": [StrOptions(set(NOISES)), None],
         "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -139,7 +166,8 @@ class StackedAutoEncoder(_BaseAutoEncoder):
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256, 128), noise=None,
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
-                 activation="relu", solver="adam", momentum=0.9,
+                 activation="relu", code_activation="identity", tied_weights=False,
+                 reconstruction_loss="mse", solver="adam", momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
                  early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
@@ -157,6 +185,9 @@ class StackedAutoEncoder(_BaseAutoEncoder):
             cuda_graphs=cuda_graphs, random_state=random_state, verbose=verbose,
             warm_start=warm_start,
         )
+        self.code_activation = code_activation
+        self.tied_weights = tied_weights
+        self.reconstruction_loss = reconstruction_loss
         self.noise = noise
         self.noise_ratio = noise_ratio
         self.pretrain_max_iter = pretrain_max_iter
@@ -169,11 +200,14 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         self.pretrain_loss_curves_ = []
         if self.pretrain_max_iter == 0:
             return
-        sizes = (*check_hidden_layer_sizes(self.hidden_layer_sizes), self.n_components_)
+        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        owner = type(self).__name__
+        if self.reconstruction_loss == "cross_entropy" and hidden:
+            check_cross_entropy(stats, self.activation, owner)
         layers, self.pretrain_loss_curves_ = pretrain_stack(
-            X, sizes, self.get_params(), stats=stats, scale=self.scale_,
-            top_activation=False, noise=self.noise, noise_ratio=self.noise_ratio,
-            owner=type(self).__name__, device=self.device_, seed=seed,
+            X, (*hidden, self.n_components_), self.get_params(), stats=stats, mean=self.mean_,
+            scale=self.scale_, top_activation=self.code_activation, noise=self.noise,
+            noise_ratio=self.noise_ratio, owner=owner, device=self.device_, seed=seed,
         )
         load_encoder_weights(layers, linears(self.module_.encoder))
-        load_decoder_weights(layers, linears(self.module_.decoder))
+        load_decoder_weights(layers, self.module_.decoder)

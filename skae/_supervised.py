@@ -155,8 +155,9 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         if self.reconstruction_loss == "cross_entropy":
             check_cross_entropy(stats, self.activation, owner)
         layers, self.pretrain_loss_curves_ = pretrain_stack(
-            X, sizes, self.get_params(), stats=stats, scale=self.scale_, top_activation=True,
-            noise=noise, noise_ratio=self.noise_ratio, owner=owner, device=self.device_, seed=seed,
+            X, sizes, self.get_params(), stats=stats, mean=self.mean_, scale=self.scale_,
+            top_activation=self.activation, noise=noise, noise_ratio=self.noise_ratio,
+            owner=owner, device=self.device_, seed=seed,
         )
         load_encoder_weights(layers, linears(self.module_.hidden))
 

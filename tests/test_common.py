@@ -32,6 +32,8 @@ ESTIMATORS = [
     DenoisingAutoEncoder(code_activation="sigmoid", tied_weights=True, **FAST),
     StackedAutoEncoder(**FAST, pretrain_max_iter=2),
     StackedAutoEncoder(**FAST, noise="masking", pretrain_max_iter=2),
+    StackedAutoEncoder(**FAST, noise="masking", pretrain_max_iter=2, code_activation="sigmoid",
+                       tied_weights=True),
 ]
 TRANSFORMERS = list(ESTIMATORS)
 

@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
+import torch
 
 from skae import AutoEncoderTransformer, StackedAutoEncoder
+from skae._base import derive_seed
+from skae._data import column_stats
+from skae._pretraining import pretrain_stack
 
 FAST = {"max_iter": 5, "pretrain_max_iter": 3, "random_state": 0, "device": "cpu"}
 
@@ -61,6 +65,10 @@ def test_no_pretraining(digits):
     ({"noise": "masking", "noise_ratio": (0.1, 0.2)}, "noise_ratio"),  # 2 for 3 layers
     ({"noise": "gaussian", "noise_ratio": (0.1, 0.2, -1.0)}, "noise_ratio"),
     ({"pretrain_max_iter": -1}, "pretrain_max_iter"),
+    ({"tied_weights": "yes"}, "tied_weights"),
+    ({"code_activation": "softmax"}, "code_activation"),
+    ({"reconstruction_loss": "l1"}, "reconstruction_loss"),
+    ({"reconstruction_loss": "cross_entropy", "activation": "sigmoid"}, r"X in \[0, 1\]"),
 ])
 def test_bad_parameters_are_named(digits, params, name):
     X, _ = digits
@@ -76,3 +84,58 @@ def test_noise_ratio_per_layer_bottom_first(digits):
     bottom, middle = (list(m.module_.encoder.parameters())[::2][:2] for m in (one, ramp))
     np.testing.assert_array_equal(middle[0].detach(), bottom[0].detach())  # same ratio
     assert not np.array_equal(middle[1].detach(), bottom[1].detach())  # 0.5, not 0.25
+
+
+def test_cross_entropy_needs_sigmoid_codes_below_the_top(digits):
+    X = digits[0][:50] / 16
+    params = {**FAST, "reconstruction_loss": "cross_entropy"}
+    # layers above the first reconstruct codes, which must lie in [0, 1]
+    with pytest.raises(ValueError, match="needs activation='sigmoid'"):
+        StackedAutoEncoder(4, hidden_layer_sizes=(8,), **params).fit(X)
+    # one layer reconstructs X only: any activation will do
+    StackedAutoEncoder(4, hidden_layer_sizes=(), **params).fit(X)
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"tied_weights": True, "noise": "masking"},
+    {"code_activation": "sigmoid", "activation": "tanh"},
+    # the papers' stacked denoising autoencoder
+    {"reconstruction_loss": "cross_entropy", "activation": "sigmoid", "tied_weights": True,
+     "code_activation": "sigmoid", "noise": "masking"},
+], ids=["defaults", "tied", "sigmoid-code", "papers"])
+def test_the_unrolled_stack_starts_where_pretraining_ended(digits, options):
+    """max_iter=0: the stack encodes and decodes exactly as its pre-trained layers do."""
+    X = (digits[0][:200] / 16).astype(np.float32)
+    sae = StackedAutoEncoder(4, hidden_layer_sizes=(16,), max_iter=0, pretrain_max_iter=3,
+                             random_state=0, device="cpu", **options).fit(X)
+    layers, _ = pretrain_stack(
+        X, (16, 4), sae.get_params(), stats=column_stats(X), mean=sae.mean_, scale=sae.scale_,
+        top_activation=sae.code_activation, noise=sae.noise, noise_ratio=sae.noise_ratio,
+        owner="test", device=torch.device("cpu"), seed=derive_seed(0))
+    logits = sae.reconstruction_loss == "cross_entropy"
+    with torch.no_grad():
+        code = layers[1].encode(layers[0].encode(torch.from_numpy(X)))
+        hidden = layers[1].decoder(code)
+        output = layers[0].decoder(torch.sigmoid(hidden) if logits else hidden)
+        output = torch.sigmoid(output) if logits else (
+            output * sae.scale_ + torch.from_numpy(sae.mean_))
+    np.testing.assert_allclose(sae.transform(X), code, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sae.inverse_transform(sae.transform(X)), output, rtol=1e-5,
+                               atol=1e-6)
+    if logits:  # the papers' setting: [0, 1] data used as it is
+        np.testing.assert_array_equal(sae.mean_, 0)
+        assert sae.scale_ == 1.0
+
+
+def test_tied_stack_stays_tied_while_fine_tuning(digits):
+    X, _ = digits
+    sae = StackedAutoEncoder(4, hidden_layer_sizes=(16,), tied_weights=True, **FAST).fit(X[:200])
+    encoder = [m for m in sae.module_.encoder if isinstance(m, torch.nn.Linear)]
+    decoder = [m for m in sae.module_.decoder if hasattr(m, "source")]
+    assert [d.source for d in decoder] == encoder[::-1]
+    untied = StackedAutoEncoder(4, hidden_layer_sizes=(16,), **FAST).fit(X[:200])
+    n_params = sum(p.numel() for p in sae.module_.parameters())
+    assert n_params == sum(p.numel() for p in untied.module_.parameters()) - 64 * 16 - 16 * 4
+    assert sae.n_iter_ == 5 and not np.array_equal(sae.transform(X[:20]),
+                                                   untied.transform(X[:20]))

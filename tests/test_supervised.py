@@ -125,9 +125,10 @@ def test_tied_pretraining_decodes_with_the_encoders_transpose(digits):
     X = (X[:300] / 16).astype(np.float32)
     params = StackedAutoEncoderClassifier(**FAST, tied_weights=True).get_params()
     stats = column_stats(X)
-    layers, _ = pretrain_stack(X, (16, 8), params, stats=stats, scale=1.0, top_activation=True,
-                               noise="masking", noise_ratio=0.25, owner="test",
-                               device=torch.device("cpu"), seed=0)
+    layers, _ = pretrain_stack(X, (16, 8), params, stats=stats, mean=stats["mean"],
+                               scale=1.0, top_activation="relu", noise="masking",
+                               noise_ratio=0.25, owner="test", device=torch.device("cpu"),
+                               seed=0)
     for layer in layers:
         encoder, decoder = layer.encoder[0], layer.decoder[0]
         assert [p for p in decoder.parameters() if p is encoder.weight]  # shared, not copied
@@ -137,8 +138,9 @@ def test_tied_pretraining_decodes_with_the_encoders_transpose(digits):
             torch.testing.assert_close(decoder(code), expected)
     # untied layers have a decoder matrix of their own
     untied, _ = pretrain_stack(X, (16,), {**params, "tied_weights": False}, stats=stats,
-                               scale=1.0, top_activation=True, noise=None, noise_ratio=0,
-                               owner="test", device=torch.device("cpu"), seed=0)
+                               mean=stats["mean"], scale=1.0, top_activation="relu",
+                               noise=None, noise_ratio=0, owner="test",
+                               device=torch.device("cpu"), seed=0)
     assert isinstance(untied[0].decoder[0], torch.nn.Linear)
 
 
@@ -167,8 +169,9 @@ def test_each_pretrained_layer_gets_its_own_noise_ratio(digits):
     X, _ = digits
     X = (X[:200] / 16).astype(np.float32)
     params = StackedAutoEncoderClassifier(**FAST).get_params()
-    layers, _ = pretrain_stack(X, (16, 8, 4), params, stats=column_stats(X), scale=1.0,
-                               top_activation=True, noise="masking",
+    stats = column_stats(X)
+    layers, _ = pretrain_stack(X, (16, 8, 4), params, stats=stats, mean=stats["mean"],
+                               scale=1.0, top_activation="relu", noise="masking",
                                noise_ratio=[0.1, 0.2, 0.3], owner="test",
                                device=torch.device("cpu"), seed=0)
     assert [layer.corruption.ratio for layer in layers] == pytest.approx([0.1, 0.2, 0.3])
