@@ -25,6 +25,8 @@ def run(onx, X):
     DenoisingAutoEncoder(100, code_activation="sigmoid", tied_weights=True, **FAST),
     StackedAutoEncoder(6, hidden_layer_sizes=(32,), activation="sigmoid",
                        pretrain_max_iter=2, **FAST),
+    StackedAutoEncoder(6, hidden_layer_sizes=(32,), code_activation="sigmoid",
+                       tied_weights=True, pretrain_max_iter=2, **FAST),
 ])
 def test_onnx_encoder_matches_transform(digits, est):
     register_converters()
