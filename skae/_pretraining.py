@@ -17,12 +17,11 @@ def layer_net(params, n_in, n_out, *, first, code_activation, stats, mean, scale
               noise_ratio, device, seed):
     """The skorch net that pre-trains one layer.
 
-    ``params["reconstruction_loss"]`` (default "mse") may be "cross_entropy": the
-    papers' loss for data and codes in [0, 1]; ``params["tied_weights"]`` (default
-    False) ties the layer's decoder to its encoder. Estimators without those parameters
-    pre-train with their defaults.
+    ``params`` are the stacked estimator's (``get_params()``): its
+    ``reconstruction_loss`` may be "cross_entropy", the papers' loss for data and
+    codes in [0, 1], and its ``tied_weights`` ties the layer's decoder to its encoder.
     """
-    cross_entropy = params.get("reconstruction_loss", "mse") == "cross_entropy"
+    cross_entropy = params["reconstruction_loss"] == "cross_entropy"
     corruption = None
     if noise is not None:
         corruption = Corruption.from_stats(noise, noise_ratio, stats)
@@ -31,7 +30,7 @@ def layer_net(params, n_in, n_out, *, first, code_activation, stats, mean, scale
         "code_activation": code_activation, "output_activation": not first,
         "mean": mean if first else np.zeros(n_in), "scale": scale if first else 1.0,
         "corruption": corruption, "logits": cross_entropy,
-        "tied_weights": params.get("tied_weights", False),
+        "tied_weights": params["tied_weights"],
     }
     layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
     if params["pretrain_learning_rate"] is not None:
