@@ -169,11 +169,10 @@ class LayerAutoEncoder(nn.Module):
     ``output_activation`` says whether the reconstruction passes through
     ``activation`` (it does where the layer's input is a hidden layer). The first
     layer standardises its input with ``mean`` and ``scale``; later layers pass 0 and
-    1. ``forward`` returns
-    ``(reconstruction, target)`` for :class:`PairLoss`; with ``logits=True`` the
-    reconstruction is logits and the target the raw input, for a cross-entropy on data
-    in [0, 1]. ``tied_weights`` makes the decoder ``W^T`` (own bias), as in Vincent et
-    al.'s denoising autoencoders.
+    1. ``forward`` returns ``(reconstruction, target)`` for :class:`PairLoss`; with
+    ``logits=True`` the reconstruction is logits and the target the raw input, for a
+    cross-entropy on data in [0, 1]. ``tied_weights`` makes the decoder ``W^T`` (own
+    bias), as in Vincent et al.'s denoising autoencoders.
     """
 
     def __init__(self, n_in, n_out, activation, code_activation, output_activation,

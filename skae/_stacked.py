@@ -30,8 +30,8 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
     of the clean codes of layer k-1, for ``pretrain_max_iter`` epochs. The layers'
     encoders and decoders then initialise the unrolled deep autoencoder, which is
     fine-tuned on reconstruction for ``max_iter`` epochs (0: pre-training only).
-    ``transform`` gives the top code (linear by default) and ``inverse_transform`` runs the
-    whole decoder.
+    ``transform`` gives the top code (linear by default) and ``inverse_transform``
+    runs the whole decoder.
 
     ``partial_fit`` pre-trains on the rows of its first call, then fine-tunes one
     epoch per call.
