@@ -42,11 +42,16 @@ def fit_and_score(X, y, X_test, y_test, *, n_labels, hidden, recipe, pretraining
                                        **RECIPES[recipe])
     start = time.perf_counter()
     clf.fit(X, y_few)
+    fit_s = time.perf_counter() - start
     return {"recipe": RECIPE_NAMES[recipe], "labels": n_labels, "seed": seed,
             "pretraining": pretraining, "noise_ratio": noise_ratio if pretraining == "denoising"
             else None, "test_accuracy": clf.score(X_test, y_test),
             "test_error_pct": 100 * (1 - clf.score(X_test, y_test)),
-            "epochs": clf.n_iter_, "fit_s": time.perf_counter() - start}
+            "epochs": clf.n_iter_, "fit_s": fit_s,
+            "pretrain_final_losses": [round(c[-1], 5) for c in clf.pretrain_loss_curves_],
+            "loss_curve": [round(v, 5) for v in clf.loss_curve_],
+            "validation_scores": clf.validation_scores_ and [
+                round(v, 5) for v in clf.validation_scores_]}
 
 
 # option (argparse's name) -> the StackedAutoEncoderClassifier parameter it sets when given
@@ -55,7 +60,7 @@ OPTION_PARAMS = {"epochs": "max_iter", "schedule": "learning_rate_schedule",
                  "patience": "n_iter_no_change", "pretrain_epochs": "pretrain_max_iter",
                  "solver": "solver", "momentum": "momentum", "lr": "learning_rate",
                  "pretrain_lr": "pretrain_learning_rate", "batch_size": "batch_size",
-                 "tied": "tied_weights"}
+                 "tied": "tied_weights", "alpha": "alpha"}
 
 
 def add_options(p):
@@ -83,6 +88,8 @@ def add_options(p):
     p.add_argument("--batch-size", type=int, default=None, help="batch_size (200)")
     p.add_argument("--tied", action="store_true", default=None,
                    help="tied_weights: pre-train each layer with a tied decoder (W^T)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="alpha, the L2 penalty of pre-training and fine-tuning (1e-4)")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
     return p

@@ -43,8 +43,7 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
         [0, 1] such as pixel intensities (others raise a ValueError); then
         ``inverse_transform`` returns values in [0, 1].
     <solver, momentum>
-    alpha : float, default=1e-4
-        L2 penalty on the weights (not the biases).
+    <alpha>
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``. Ignored by lbfgs.
     learning_rate : float, default=1e-3

@@ -101,6 +101,14 @@ _SHARED_PARAMETER_DOCS = {
         Heavy-ball momentum of sgd, in [0, 1) (0: plain SGD). Ignored by the
         other solvers.
 """,
+    "<alpha>": """\
+    alpha : float, default=1e-4
+        L2 penalty on the weights (not the biases): ``0.5 * alpha * ||W||^2`` added
+        to each batch's mean loss, i.e. torch's ``weight_decay=alpha``; pre-training
+        uses it too, where there is one. scikit-learn's MLP divides its ``alpha`` by
+        the batch size, so ``MLPClassifier(alpha=a, batch_size=b)`` penalises as
+        ``alpha=a / b`` does here.
+""",
     "<pretrain_learning_rate>": """\
     pretrain_learning_rate : float or None, default=None
         Step size of pre-training; None: ``learning_rate``. The two phases may want

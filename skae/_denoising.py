@@ -40,8 +40,7 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
     <solver, momentum>
-    alpha : float, default=1e-4
-        L2 penalty on the weights.
+    <alpha>
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3

@@ -70,8 +70,7 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         layers above reconstruct, ``activation="sigmoid"``; then
         ``inverse_transform`` returns values in [0, 1].
     <solver, momentum>
-    alpha : float, default=1e-4
-        L2 penalty on the weights.
+    <alpha>
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3

@@ -207,8 +207,7 @@ _SHARED_DOC = """
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
     <solver, momentum>
-    alpha : float, default=1e-4
-        L2 penalty on the weights.
+    <alpha>
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3

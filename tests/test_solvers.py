@@ -26,14 +26,16 @@ def test_sgd_is_torchs_sgd_with_momentum_and_decay_on_weights_only(X):
     assert sorted(g["weight_decay"] for g in opt.param_groups) == [0.0, 1e-3]
 
 
-def test_sgd_trains_as_a_hand_written_sgd_loop(X):
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+def test_sgd_trains_as_a_hand_written_sgd_loop(X, alpha):
     """One full batch of linear-autoencoder SGD, against torch by hand.
 
     With one batch, no shuffling and momentum 0, skae's step is plain SGD on the
-    squared error of the standardised data (the estimator's loss scale).
+    squared error of the standardised data (the estimator's loss scale) plus
+    ``0.5 * alpha * ||W||^2`` on the weights, not the biases (the documented penalty).
     """
     ae = AutoEncoderTransformer(3, hidden_layer_sizes=(), activation="identity", solver="sgd",
-                                momentum=0.0, alpha=0.0, learning_rate=0.1, batch_size=len(X),
+                                momentum=0.0, alpha=alpha, learning_rate=0.1, batch_size=len(X),
                                 max_iter=1, shuffle=False, random_state=0, device="cpu")
     ae.fit(X)
     # the same initial weights: the same fit with a step too small to change float32 weights
@@ -41,6 +43,7 @@ def test_sgd_trains_as_a_hand_written_sgd_loop(X):
     enc, dec = linears(module.encoder) + linears(module.decoder)
     Z = torch.from_numpy(((X - ae.mean_) / ae.scale_).astype(np.float32))
     loss = nn.functional.mse_loss(dec(enc(Z)), Z)
+    loss = loss + 0.5 * alpha * (enc.weight.pow(2).sum() + dec.weight.pow(2).sum())
     start = [enc.weight, enc.bias, dec.weight, dec.bias]
     expected = [p - 0.1 * g for p, g in zip(start, torch.autograd.grad(loss, start), strict=True)]
     trained_enc, trained_dec = linears(ae.module_.encoder) + linears(ae.module_.decoder)
