@@ -92,6 +92,8 @@ def _results_page():
 def _cell(value):
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, list) and len(value) > 6:  # a curve: its length and its ends
+        return f"{len(value)} values, {_cell(value[0])} ... {_cell(value[-1])}"
     return "" if value is None else str(value).replace("|", "/")
 
 
