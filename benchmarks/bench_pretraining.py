@@ -43,10 +43,10 @@ def fit_and_score(X, y, X_test, y_test, *, n_labels, hidden, recipe, pretraining
     start = time.perf_counter()
     clf.fit(X, y_few)
     fit_s = time.perf_counter() - start
+    accuracy = clf.score(X_test, y_test)
     return {"recipe": RECIPE_NAMES[recipe], "labels": n_labels, "seed": seed,
             "pretraining": pretraining, "noise_ratio": noise_ratio if pretraining == "denoising"
-            else None, "test_accuracy": clf.score(X_test, y_test),
-            "test_error_pct": 100 * (1 - clf.score(X_test, y_test)),
+            else None, "test_accuracy": accuracy, "test_error_pct": 100 * (1 - accuracy),
             "epochs": clf.n_iter_, "fit_s": fit_s,
             "pretrain_final_losses": [round(c[-1], 5) for c in clf.pretrain_loss_curves_],
             "loss_curve": [round(v, 5) for v in clf.loss_curve_],
