@@ -60,7 +60,8 @@ OPTION_PARAMS = {"epochs": "max_iter", "schedule": "learning_rate_schedule",
                  "patience": "n_iter_no_change", "pretrain_epochs": "pretrain_max_iter",
                  "solver": "solver", "momentum": "momentum", "lr": "learning_rate",
                  "pretrain_lr": "pretrain_learning_rate", "batch_size": "batch_size",
-                 "tied": "tied_weights", "alpha": "alpha"}
+                 "tied": "tied_weights", "alpha": "alpha",
+                 "pretrain_alpha": "pretrain_alpha"}
 
 
 def add_options(p):
@@ -90,6 +91,8 @@ def add_options(p):
                    help="tied_weights: pre-train each layer with a tied decoder (W^T)")
     p.add_argument("--alpha", type=float, default=None,
                    help="alpha, the L2 penalty of pre-training and fine-tuning (1e-4)")
+    p.add_argument("--pretrain-alpha", type=float, default=None,
+                   help="pretrain_alpha, pre-training's own L2 penalty (default: --alpha)")
     p.add_argument("--early-stopping", action="store_true",
                    help="hold out 10%% of the labelled rows and keep the best epoch")
     return p

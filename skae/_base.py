@@ -105,15 +105,20 @@ _SHARED_PARAMETER_DOCS = {
     alpha : float, default=1e-4
         L2 penalty on the weights (not the biases): ``0.5 * alpha * ||W||^2`` added
         to each batch's mean loss, i.e. torch's ``weight_decay=alpha``; pre-training
-        uses it too, where there is one. scikit-learn's MLP divides its ``alpha`` by
-        the batch size, so ``MLPClassifier(alpha=a, batch_size=b)`` penalises as
-        ``alpha=a / b`` does here.
+        uses it too, where there is one, unless ``pretrain_alpha`` is set.
+        scikit-learn's MLP divides its ``alpha`` by the batch size, so
+        ``MLPClassifier(alpha=a, batch_size=b)`` penalises as ``alpha=a / b`` does
+        here.
 """,
-    "<pretrain_learning_rate>": """\
+    "<pretrain_learning_rate, pretrain_alpha>": """\
     pretrain_learning_rate : float or None, default=None
         Step size of pre-training; None: ``learning_rate``. The two phases may want
         different ones, as in the papers: with sgd at batch 20 the benchmarks
         pre-trained MNIST layers with 2.0 and fine-tuned with 0.1-0.2.
+    pretrain_alpha : float or None, default=None
+        L2 penalty of pre-training, in ``alpha``'s form; None: ``alpha``. The two
+        phases' losses differ in scale (pre-training's is a mean over the
+        features), and the papers pre-trained without a penalty.
 """,
     "<learning_rate_schedule>": """\
     learning_rate_schedule : {"constant", "cosine"}, default="constant"

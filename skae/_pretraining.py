@@ -35,6 +35,8 @@ def layer_net(params, n_in, n_out, *, first, code_activation, stats, mean, scale
     layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
     if params["pretrain_learning_rate"] is not None:
         layer_params["learning_rate"] = params["pretrain_learning_rate"]
+    if params["pretrain_alpha"] is not None:
+        layer_params["alpha"] = params["pretrain_alpha"]
     return build_net(layer_params, module=LayerAutoEncoder, module_kwargs=module_kwargs,
                      criterion=PairLoss,
                      criterion_kwargs={"kind": "cross_entropy" if cross_entropy else "mse"},

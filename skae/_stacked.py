@@ -51,7 +51,7 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         bottom first.
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer (0 skips pre-training).
-    <pretrain_learning_rate>
+    <pretrain_learning_rate, pretrain_alpha>
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
     code_activation : {"identity", "relu", "tanh", "sigmoid", "logistic"}, \
@@ -160,11 +160,13 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
         "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "pretrain_alpha": [Interval(Real, 0, None, closed="left"), None],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256, 128), noise=None,
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
+                 pretrain_alpha=None,
                  activation="relu", code_activation="identity", tied_weights=False,
                  reconstruction_loss="mse", solver="adam", momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
@@ -191,6 +193,7 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         self.noise_ratio = noise_ratio
         self.pretrain_max_iter = pretrain_max_iter
         self.pretrain_learning_rate = pretrain_learning_rate
+        self.pretrain_alpha = pretrain_alpha
 
     def _module_kwargs(self, n_features, stats):
         return self._base_module_kwargs(n_features)

@@ -53,12 +53,14 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
         "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "pretrain_alpha": [Interval(Real, 0, None, closed="left"), None],
         "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
         "tied_weights": ["boolean"],
     }
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
+                 pretrain_alpha=None,
                  reconstruction_loss="mse", tied_weights=False, activation="relu",
                  solver="adam", momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
@@ -72,6 +74,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         self.noise_ratio = noise_ratio
         self.pretrain_max_iter = pretrain_max_iter
         self.pretrain_learning_rate = pretrain_learning_rate
+        self.pretrain_alpha = pretrain_alpha
         self.reconstruction_loss = reconstruction_loss
         self.tied_weights = tied_weights
         self.activation = activation
@@ -195,7 +198,7 @@ _SHARED_DOC = """
         autoencoder masks 0.1, 0.2 and 0.3 of its three layers' inputs).
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer.
-    <pretrain_learning_rate>
+    <pretrain_learning_rate, pretrain_alpha>
     reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
         Pre-training loss. "cross_entropy" (the papers' choice) needs X in [0, 1] and
         ``activation="sigmoid"``.
@@ -304,6 +307,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
+                 pretrain_alpha=None,
                  reconstruction_loss="mse", tied_weights=False, activation="relu",
                  solver="adam", momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
@@ -315,7 +319,8 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         super().__init__(
             hidden_layer_sizes, pretraining=pretraining, noise=noise, noise_ratio=noise_ratio,
             pretrain_max_iter=pretrain_max_iter,
-            pretrain_learning_rate=pretrain_learning_rate, reconstruction_loss=reconstruction_loss,
+            pretrain_learning_rate=pretrain_learning_rate, pretrain_alpha=pretrain_alpha,
+            reconstruction_loss=reconstruction_loss,
             tied_weights=tied_weights, activation=activation, solver=solver, momentum=momentum,
             alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,

@@ -72,14 +72,14 @@ def test_pretrain_learning_rate_must_be_positive(X, value):
         StackedAutoEncoder(2, hidden_layer_sizes=(8,), pretrain_learning_rate=value).fit(X)
 
 
-def _pretrained_layer_lrs(monkeypatch, estimator, *fit_args):
-    """The step size each pre-trained layer's net was built with."""
+def _pretrained_layer_params(monkeypatch, estimator, key, *fit_args):
+    """The value of ``key`` each pre-trained layer's net was built with."""
     from skae import _pretraining
 
     seen, build = [], _pretraining.build_net
 
     def spy(params, **kwargs):
-        seen.append(params["learning_rate"])
+        seen.append(params[key])
         return build(params, **kwargs)
 
     monkeypatch.setattr(_pretraining, "build_net", spy)
@@ -87,18 +87,51 @@ def _pretrained_layer_lrs(monkeypatch, estimator, *fit_args):
     return seen
 
 
-@pytest.mark.parametrize("make", [
+STACKED = [
     lambda **kw: StackedAutoEncoder(2, hidden_layer_sizes=(8,), **kw),
     lambda **kw: StackedAutoEncoderClassifier((8, 4), **kw),
-])
+]
+
+
+@pytest.mark.parametrize("make", STACKED)
 def test_pretraining_takes_its_own_step_size(monkeypatch, digits, make):
     X, y = digits[0][:200], digits[1][:200]
     common = {"pretrain_max_iter": 1, "max_iter": 1, "learning_rate": 0.01,
               "random_state": 0, "device": "cpu"}
     own = make(pretrain_learning_rate=0.2, **common)
-    assert set(_pretrained_layer_lrs(monkeypatch, own, X, y)) == {0.2}
+    assert set(_pretrained_layer_params(monkeypatch, own, "learning_rate", X, y)) == {0.2}
     assert own.net_.optimizer_.param_groups[0]["lr"] == 0.01  # fine-tuning keeps its own
-    assert set(_pretrained_layer_lrs(monkeypatch, make(**common), X, y)) == {0.01}
+    assert set(_pretrained_layer_params(monkeypatch, make(**common), "learning_rate",
+                                        X, y)) == {0.01}
+
+
+@pytest.mark.parametrize("make", STACKED)
+def test_pretraining_takes_its_own_penalty(monkeypatch, digits, make):
+    X, y = digits[0][:200], digits[1][:200]
+    common = {"pretrain_max_iter": 1, "max_iter": 1, "alpha": 1e-3,
+              "random_state": 0, "device": "cpu"}
+    own = make(pretrain_alpha=0.0, **common)
+    assert _pretrained_layer_params(monkeypatch, own, "alpha", X, y) == [0.0, 0.0]
+    decays = {g["weight_decay"] for g in own.net_.optimizer_.param_groups}
+    assert 1e-3 in decays  # fine-tuning keeps its own
+    assert _pretrained_layer_params(monkeypatch, make(**common), "alpha", X, y) == [1e-3] * 2
+
+
+@pytest.mark.parametrize("value", [-1e-3, "none", np.nan])
+def test_pretrain_alpha_must_be_a_non_negative_number(X, value):
+    with pytest.raises(ValueError, match="pretrain_alpha"):
+        StackedAutoEncoder(2, hidden_layer_sizes=(8,), pretrain_alpha=value).fit(X)
+
+
+def test_pretrain_alpha_none_is_alpha(digits):
+    X, y = digits[0][:200], digits[1][:200]
+    common = {"pretrain_max_iter": 2, "max_iter": 2, "alpha": 1e-2,
+              "random_state": 0, "device": "cpu"}
+    a = StackedAutoEncoderClassifier((8,), **common).fit(X, y)
+    b = StackedAutoEncoderClassifier((8,), pretrain_alpha=1e-2, **common).fit(X, y)
+    c = StackedAutoEncoderClassifier((8,), pretrain_alpha=0.0, **common).fit(X, y)
+    assert a.pretrain_loss_curves_ == b.pretrain_loss_curves_ != c.pretrain_loss_curves_
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
 def test_pretrain_learning_rate_none_is_learning_rate(digits):

@@ -1,0 +1,65 @@
+"""bench_pretraining.py with the Theano SdA tutorial's weight initialisation patched in.
+
+skae has no initialisation parameter: its layers keep torch's default, U(+-1/sqrt(fan_in)).
+The tutorial (lisa-lab/DeepLearningTutorials, code/dA.py and SdA.py) starts each sigmoid
+layer from U(+-4 sqrt(6 / (fan_in + fan_out))) with zero biases, and its softmax layer
+from zeros. This script replaces ``torch.nn.Linear.reset_parameters`` with that rule for
+the run, then runs bench_pretraining.py with the options given. The tutorial's first layer
+sees pixels in [0, 1]; skae's sees them centred and divided by their global scale
+(``global_scale``), so that layer's range is multiplied by the scale to start from the
+same function. A 10-output layer is taken to be the softmax layer (MNIST), so only
+10-class data is supported. An experiment, not part of skae; its result file records this
+script as its command.
+
+    python benchmarks/tutorial_init.py --device cpu --tag tutorial-init [bench_pretraining options]
+"""
+
+import json
+import math
+import sys
+
+import bench_pretraining
+import numpy as np
+from _common import RESULTS, parser
+from torch import nn
+
+
+def patch_linear_init(n_features, scale, n_classes=10):
+    """Make every new ``nn.Linear`` start as the tutorial's layers (see the module doc)."""
+
+    def reset_parameters(self):
+        if self.out_features == n_classes:
+            nn.init.zeros_(self.weight)
+        else:
+            bound = 4 * math.sqrt(6 / (self.in_features + self.out_features))
+            if self.in_features == n_features:  # the first layer
+                bound *= scale
+            nn.init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    nn.Linear.reset_parameters = reset_parameters
+
+
+def main():
+    p = bench_pretraining.add_options(parser(__doc__.splitlines()[0]))
+    args, _ = p.parse_known_args()
+    if not args.tag:
+        raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
+    with np.load(args.data) as d:  # the training rows' global scale (skae's), in float64
+        X = d["X_train"][: args.rows or (3000 if args.quick else 12000)] / 255.0
+    scale = float(np.sqrt(np.mean(np.var(X, axis=0))))
+    patch_linear_init(X.shape[1], scale)
+    bench_pretraining.main()
+    hidden = tuple(int(h) for h in (args.hidden or "256,128").split(","))
+    name = f"{bench_pretraining.result_name('bench_pretraining', hidden)}-{args.tag}"
+    path = RESULTS / f"{name}{'-quick' if args.quick else ''}.json"
+    record = json.loads(path.read_text())
+    record["command"] = record["command"].replace(
+        "benchmarks/bench_pretraining.py", "benchmarks/tutorial_init.py")
+    record["first_layer_scale"] = scale
+    path.write_text(json.dumps(record, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
