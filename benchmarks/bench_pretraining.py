@@ -98,11 +98,16 @@ def add_options(p):
     return p
 
 
+def sizes(args):
+    """Hidden layer sizes and training rows from the options (with their defaults)."""
+    hidden = tuple(int(h) for h in (args.hidden or "256,128").split(","))
+    return hidden, args.rows or (3000 if args.quick else 12000)
+
+
 def setup(args):
     """Data, hidden sizes, label counts, seeds and epochs from the options."""
-    hidden = tuple(int(h) for h in (args.hidden or "256,128").split(","))
+    hidden, rows = sizes(args)
     labels = [int(n) for n in (args.labels or ("300" if args.quick else "600")).split(",")]
-    rows = args.rows or (3000 if args.quick else 12000)
     test_rows = args.test_rows or (1000 if args.quick else 3000)
     X, y, X_test, y_test = load_mnist(args.data, rows, test_rows)
     first = args.first_seed or 0
@@ -123,6 +128,7 @@ def result_name(script, hidden):
 
 
 def main():
+    """Run the comparison; returns the result file written."""
     p = add_options(parser(__doc__.splitlines()[0]))
     p.add_argument("--noise-ratio", default="0.25",
                    help="masking ratio of denoising pre-training, or one per layer: 0.1,0.2,0.3")
@@ -155,9 +161,9 @@ def main():
                                 "std": float(np.std(accs)), "seeds": len(accs)})
     print_table(summary, ["recipe", "labels", "pretraining", "mean_accuracy", "mean_error_pct",
                           "std", "seeds"])
-    write_results(name, args, rows,
-                  {"summary": summary, "hidden_layer_sizes": list(hidden),
-                   "training_rows": len(X), "test_rows": len(X_test)})
+    return write_results(name, args, rows,
+                         {"summary": summary, "hidden_layer_sizes": list(hidden),
+                          "training_rows": len(X), "test_rows": len(X_test)})
 
 
 if __name__ == "__main__":

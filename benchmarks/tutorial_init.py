@@ -20,8 +20,10 @@ import sys
 
 import bench_pretraining
 import numpy as np
-from _common import RESULTS, parser
+from _common import parser
 from torch import nn
+
+from skae._data import global_scale
 
 
 def patch_linear_init(n_features, scale, n_classes=10):
@@ -46,14 +48,12 @@ def main():
     args, _ = p.parse_known_args()
     if not args.tag:
         raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
-    with np.load(args.data) as d:  # the training rows' global scale (skae's), in float64
-        X = d["X_train"][: args.rows or (3000 if args.quick else 12000)] / 255.0
-    scale = float(np.sqrt(np.mean(np.var(X, axis=0))))
+    _, rows = bench_pretraining.sizes(args)
+    with np.load(args.data) as d:  # pixels in float64, for the scale skae will compute
+        X = d["X_train"][:rows] / 255.0
+    scale = global_scale(X.var(axis=0), X.mean(axis=0))
     patch_linear_init(X.shape[1], scale)
-    bench_pretraining.main()
-    hidden = tuple(int(h) for h in (args.hidden or "256,128").split(","))
-    name = f"{bench_pretraining.result_name('bench_pretraining', hidden)}-{args.tag}"
-    path = RESULTS / f"{name}{'-quick' if args.quick else ''}.json"
+    path = bench_pretraining.main()
     record = json.loads(path.read_text())
     record["command"] = record["command"].replace(
         "benchmarks/bench_pretraining.py", "benchmarks/tutorial_init.py")
