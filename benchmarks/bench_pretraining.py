@@ -15,8 +15,10 @@ rows. The papers' table (Vincent et al. 2010, Table 3: SdA-3 1.28%, SAE-3 1.40%,
         --early-stopping --jobs 5
 """
 
+import json
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from _common import load_mnist, parser, print_table, run_all, write_results
@@ -164,6 +166,25 @@ def main():
     return write_results(name, args, rows,
                          {"summary": summary, "hidden_layer_sizes": list(hidden),
                           "training_rows": len(X), "test_rows": len(X_test)})
+
+
+def patched_main(script, patch):
+    """:func:`main`, run by an experiment ``script`` that patches torch or skae first.
+
+    ``patch(args)`` (the options parsed so far) applies the patch and returns fields to
+    record. The result file names ``script`` as its command. A --tag is required, so that
+    the result never replaces bench_pretraining's own.
+    """
+    args, _ = add_options(parser(__doc__.splitlines()[0])).parse_known_args()
+    if not args.tag:
+        raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
+    fields = patch(args)
+    path = main()
+    record = json.loads(path.read_text())
+    record["command"] = record["command"].replace(
+        "benchmarks/bench_pretraining.py", f"benchmarks/{Path(script).name}")
+    path.write_text(json.dumps({**record, **fields}, indent=1) + "\n")
+    return path
 
 
 if __name__ == "__main__":

@@ -14,13 +14,11 @@ script as its command.
     python benchmarks/tutorial_init.py --device cpu --tag tutorial-init [bench_pretraining options]
 """
 
-import json
 import math
 import sys
 
 import bench_pretraining
 import numpy as np
-from _common import parser
 from torch import nn
 
 from skae._data import global_scale
@@ -43,22 +41,18 @@ def patch_linear_init(n_features, scale, n_classes=10):
     nn.Linear.reset_parameters = reset_parameters
 
 
-def main():
-    p = bench_pretraining.add_options(parser(__doc__.splitlines()[0]))
-    args, _ = p.parse_known_args()
-    if not args.tag:
-        raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
+def tutorial_init(args):
+    """Patch the tutorial's initialisation in; the first layer's scale is recorded."""
     _, rows = bench_pretraining.sizes(args)
     with np.load(args.data) as d:  # pixels in float64, for the scale skae will compute
         X = d["X_train"][:rows] / 255.0
     scale = global_scale(X.var(axis=0), X.mean(axis=0))
     patch_linear_init(X.shape[1], scale)
-    path = bench_pretraining.main()
-    record = json.loads(path.read_text())
-    record["command"] = record["command"].replace(
-        "benchmarks/bench_pretraining.py", "benchmarks/tutorial_init.py")
-    record["first_layer_scale"] = scale
-    path.write_text(json.dumps(record, indent=1) + "\n")
+    return {"first_layer_scale": scale}
+
+
+def main():
+    bench_pretraining.patched_main(__file__, tutorial_init)
 
 
 if __name__ == "__main__":

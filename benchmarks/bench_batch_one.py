@@ -1,0 +1,115 @@
+"""What the Theano SdA tutorial's batch size 1 would cost here: time per SGD step.
+
+The tutorial (lisa-lab/DeepLearningTutorials, doc/SdA.txt) reaches 1.3% MNIST test error
+with three 1000-unit sigmoid layers trained one example at a time: 15 pre-training epochs
+a layer (tied denoising autoencoders), then fine-tuning stopped after 36 epochs, on 50,000
+training rows. skae's SdA runs use batch 20. This times, at batch 1 and 20, one SGD epoch
+(the second, after a warm-up one) on ``--rows`` MNIST rows of
+
+- fine-tuning: the 784-1000-1000-1000-10 StackedAutoEncoderClassifier, pretraining="none"
+  (plain SGD, step 0.1, no momentum and no weight decay, as the tutorial), and the same
+  network in a hand-written torch loop at batch 1 (tensor slicing, ``torch.optim.SGD``);
+- pre-training: one tied denoising layer (DenoisingAutoEncoder, sigmoid code,
+  cross-entropy, 25% masking), 784 -> 1000 on pixels and 1000 -> 1000 on uniform codes in
+  [0, 1] (as the upper layers see),
+
+and extrapolates each to the tutorial's schedule: 1 + 2 layers x 15 epochs of pre-training
+and 36 of fine-tuning, each of 50,000 rows.
+
+    python benchmarks/bench_batch_one.py [--quick] [--data PATH] [--rows 3000]
+"""
+
+import time
+import warnings
+
+import numpy as np
+import torch
+from _common import load_mnist, parser, print_table, write_results
+from sklearn.exceptions import ConvergenceWarning
+from torch import nn
+
+from skae import DenoisingAutoEncoder, StackedAutoEncoderClassifier
+
+TUTORIAL_ROWS = 50_000
+SGD = {"solver": "sgd", "momentum": 0.0, "alpha": 0.0, "learning_rate": 0.1, "max_iter": 2,
+       "tol": 0.0, "n_iter_no_change": 2, "shuffle": True, "random_state": 0}
+
+
+def fine_tuning_epoch(X, y, hidden, batch, device):
+    clf = StackedAutoEncoderClassifier(hidden, pretraining="none", activation="sigmoid",
+                                       batch_size=batch, device=device, **SGD).fit(X, y)
+    return clf.net_.history[-1, "dur"]
+
+
+def raw_fine_tuning_epoch(X, y, hidden, batch):
+    """The same network and step in a hand-written loop; the second epoch's time."""
+    torch.manual_seed(0)
+    sizes = [X.shape[1], *hidden]
+    layers = [m for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+              for m in (nn.Linear(a, b), nn.Sigmoid())]
+    model = nn.Sequential(*layers, nn.Linear(sizes[-1], int(y.max()) + 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    data, target = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(2):
+        start = time.perf_counter()
+        order = torch.randperm(len(data), generator=gen)
+        for i in range(0, len(data), batch):
+            rows = order[i:i + batch]
+            loss = nn.functional.cross_entropy(model(data[rows]), target[rows])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        seconds = time.perf_counter() - start
+    return seconds
+
+
+def pretraining_epoch(X, width, batch, device):
+    dae = DenoisingAutoEncoder(width, hidden_layer_sizes=(), activation="sigmoid",
+                               code_activation="sigmoid", tied_weights=True,
+                               reconstruction_loss="cross_entropy", noise_ratio=0.25,
+                               batch_size=batch, device=device, **SGD).fit(X)
+    return dae.net_.history[-1, "dur"]
+
+
+def main():
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, default=3000, help="MNIST rows an epoch is timed on")
+    args = p.parse_args()
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    rows, width = (300, 200) if args.quick else (args.rows, 1000)
+    X, y, _, _ = load_mnist(args.data, rows, 0)
+    hidden = (width,) * 3
+    codes = np.random.default_rng(0).random((rows, width), dtype=np.float32)
+    parts = [  # (part, runner, tutorial epochs over 50,000 rows)
+        (f"pre-train {X.shape[1]}-{width}", lambda b: pretraining_epoch(X, width, b,
+                                                                       args.device), 15),
+        (f"pre-train {width}-{width} (x2)", lambda b: pretraining_epoch(codes, width, b,
+                                                                        args.device), 30),
+        ("fine-tune", lambda b: fine_tuning_epoch(X, y, hidden, b, args.device), 36),
+    ]
+    results = []
+    for part, run, epochs in parts:
+        for batch in (1, 20):
+            results.append({"part": part, "runner": "skae", "batch": batch,
+                            "epochs": epochs, "seconds": run(batch)})
+    results.append({"part": "fine-tune", "runner": "torch loop", "batch": 1, "epochs": 36,
+                    "seconds": raw_fine_tuning_epoch(X, y, hidden, 1)})
+    for r in results:
+        r["ms_per_step"] = 1000 * r["seconds"] / -(-rows // r["batch"])
+        r["tutorial_hours"] = r["seconds"] * TUTORIAL_ROWS / rows * r["epochs"] / 3600
+    print_table(results, ["part", "runner", "batch", "ms_per_step", "epochs",
+                          "tutorial_hours"])
+    totals = {f"skae_batch{b}_hours": sum(r["tutorial_hours"] for r in results
+                                           if r["runner"] == "skae" and r["batch"] == b)
+              for b in (1, 20)}
+    skae_b1, loop_b1 = (r["seconds"] for r in results
+                        if r["part"] == "fine-tune" and r["batch"] == 1)
+    totals["fine_tune_batch1_skae_over_torch_loop"] = skae_b1 / loop_b1
+    print("\n" + "  ".join(f"{k} {v:.2f}" for k, v in totals.items()))
+    write_results("bench_batch_one", args, results, {"totals": totals, "timed_rows": rows,
+                                                     "width": width})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""bench_pretraining.py with the classifier fed pixels as they are, not standardised.
+
+StackedAutoEncoderClassifier standardises its input (per-feature mean, one global scale,
+``global_scale``) whatever its reconstruction loss, where the papers (and skae's
+autoencoders with reconstruction_loss="cross_entropy") use pixels in [0, 1] as they are. For
+a linear first layer the two describe the same functions but not the same SGD steps: on
+MNIST the first layer's inputs are divided by 0.26, so its weights' step, in terms of the
+function, is 1 / 0.26^2 = 15 times the one on raw pixels. This script sets ``mean_`` to 0
+and ``scale_`` to 1 in every stacked network of the run, then runs bench_pretraining.py
+with the options given; pre-training's corruption still takes the data's own statistics.
+An experiment, not part of skae; its result file records this script as its command.
+
+    python benchmarks/raw_input.py --device cpu --tag raw [bench_pretraining options]
+"""
+
+import sys
+
+import bench_pretraining
+import numpy as np
+
+from skae._supervised import _BaseStackedNetwork
+
+
+def raw_input(args):
+    """Patch the stacked networks to take their input as it is."""
+    fit_standardization = _BaseStackedNetwork._fit_standardization
+
+    def no_standardization(self, X):
+        stats = fit_standardization(self, X)
+        self.mean_, self.scale_ = np.zeros_like(self.mean_), 1.0
+        return stats
+
+    _BaseStackedNetwork._fit_standardization = no_standardization
+    return {"standardized_input": False}
+
+
+def main():
+    bench_pretraining.patched_main(__file__, raw_input)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
