@@ -8,19 +8,23 @@ training rows. skae's SdA runs use batch 20. This times, at batch 1 and 20, one 
 
 - fine-tuning: the 784-1000-1000-1000-10 StackedAutoEncoderClassifier, pretraining="none"
   (plain SGD, step 0.1, no momentum and no weight decay, as the tutorial), and the same
-  network in a hand-written torch loop at batch 1 (tensor slicing, ``torch.optim.SGD``);
+  network in a hand-written torch loop at batch 1 (tensor slicing, ``torch.optim.SGD``
+  fused, as skae's);
 - pre-training: one tied denoising layer (DenoisingAutoEncoder, sigmoid code,
   cross-entropy, 25% masking), 784 -> 1000 on pixels and 1000 -> 1000 on uniform codes in
   [0, 1] (as the upper layers see),
 
-and extrapolates each to the tutorial's schedule: 1 + 2 layers x 15 epochs of pre-training
-and 36 of fine-tuning, each of 50,000 rows.
+each time the median of ``--reps`` repetitions (run in a rotated order, so that a slow
+spell of the shared machine does not land on one contender; ``spread_s``: their range in
+seconds), and extrapolates each to the tutorial's schedule: 1 + 2 layers x 15 epochs of
+pre-training and 36 of fine-tuning, each of 50,000 rows.
 
-    python benchmarks/bench_batch_one.py [--quick] [--data PATH] [--rows 3000]
+    python benchmarks/bench_batch_one.py [--quick] [--data PATH] [--rows 3000] [--reps 3]
 """
 
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 import torch
@@ -48,7 +52,7 @@ def raw_fine_tuning_epoch(X, y, hidden, batch):
     layers = [m for a, b in zip(sizes[:-1], sizes[1:], strict=True)
               for m in (nn.Linear(a, b), nn.Sigmoid())]
     model = nn.Sequential(*layers, nn.Linear(sizes[-1], int(y.max()) + 1))
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, fused=True)  # as skae's on the CPU
     data, target = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
     gen = torch.Generator().manual_seed(0)
     for _ in range(2):
@@ -75,38 +79,43 @@ def pretraining_epoch(X, width, batch, device):
 def main():
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=3000, help="MNIST rows an epoch is timed on")
+    p.add_argument("--reps", type=int, default=3, help="repetitions; each time is their median")
     args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     rows, width = (300, 200) if args.quick else (args.rows, 1000)
     X, y, _, _ = load_mnist(args.data, rows, 0)
     hidden = (width,) * 3
     codes = np.random.default_rng(0).random((rows, width), dtype=np.float32)
-    parts = [  # (part, runner, tutorial epochs over 50,000 rows)
-        (f"pre-train {X.shape[1]}-{width}", lambda b: pretraining_epoch(X, width, b,
-                                                                       args.device), 15),
-        (f"pre-train {width}-{width} (x2)", lambda b: pretraining_epoch(codes, width, b,
-                                                                        args.device), 30),
-        ("fine-tune", lambda b: fine_tuning_epoch(X, y, hidden, b, args.device), 36),
+    runs = [  # (part, runner, batch, tutorial epochs over 50,000 rows, one timed epoch)
+        *((f"pre-train {X.shape[1]}-{width}", "skae", b, 15,
+           partial(pretraining_epoch, X, width, b, args.device)) for b in (1, 20)),
+        *((f"pre-train {width}-{width} (x2)", "skae", b, 30,
+           partial(pretraining_epoch, codes, width, b, args.device)) for b in (1, 20)),
+        ("fine-tune", "skae", 20, 36, partial(fine_tuning_epoch, X, y, hidden, 20, args.device)),
+        # the two batch-1 fine-tunings last and side by side: a paired ratio each repetition
+        ("fine-tune", "skae", 1, 36, partial(fine_tuning_epoch, X, y, hidden, 1, args.device)),
+        ("fine-tune", "torch loop", 1, 36, partial(raw_fine_tuning_epoch, X, y, hidden, 1)),
     ]
-    results = []
-    for part, run, epochs in parts:
-        for batch in (1, 20):
-            results.append({"part": part, "runner": "skae", "batch": batch,
-                            "epochs": epochs, "seconds": run(batch)})
-    results.append({"part": "fine-tune", "runner": "torch loop", "batch": 1, "epochs": 36,
-                    "seconds": raw_fine_tuning_epoch(X, y, hidden, 1)})
+    seconds = [[] for _ in runs]
+    for rep in range(args.reps):  # each repetition in a rotated order
+        for i in np.roll(np.arange(len(runs)), -rep):
+            seconds[i].append(runs[i][-1]())
+    results = [{"part": part, "runner": runner, "batch": batch, "epochs": epochs,
+                "seconds": float(np.median(s)), "spread_s": float(np.ptp(s)),
+                "each_s": [float(t) for t in s]}
+               for (part, runner, batch, epochs, _), s in zip(runs, seconds, strict=True)]
     for r in results:
         r["ms_per_step"] = 1000 * r["seconds"] / -(-rows // r["batch"])
         r["tutorial_hours"] = r["seconds"] * TUTORIAL_ROWS / rows * r["epochs"] / 3600
-    print_table(results, ["part", "runner", "batch", "ms_per_step", "epochs",
+    print_table(results, ["part", "runner", "batch", "ms_per_step", "spread_s", "epochs",
                           "tutorial_hours"])
     totals = {f"skae_batch{b}_hours": sum(r["tutorial_hours"] for r in results
                                            if r["runner"] == "skae" and r["batch"] == b)
               for b in (1, 20)}
-    skae_b1, loop_b1 = (r["seconds"] for r in results
-                        if r["part"] == "fine-tune" and r["batch"] == 1)
-    totals["fine_tune_batch1_skae_over_torch_loop"] = skae_b1 / loop_b1
-    print("\n" + "  ".join(f"{k} {v:.2f}" for k, v in totals.items()))
+    ratios = [a / b for a, b in zip(seconds[-2], seconds[-1], strict=True)]
+    totals["fine_tune_batch1_skae_over_torch_loop"] = float(np.median(ratios))
+    totals["each_repetition_ratio"] = ratios
+    print("\n" + "  ".join(f"{k} {np.round(v, 2)}" for k, v in totals.items()))
     write_results("bench_batch_one", args, results, {"totals": totals, "timed_rows": rows,
                                                      "width": width})
 
