@@ -2,13 +2,14 @@
 
 StackedAutoEncoderClassifier standardises its input (per-feature mean, one global scale,
 ``global_scale``) whatever its reconstruction loss, where the papers (and skae's
-autoencoders with reconstruction_loss="cross_entropy") use pixels in [0, 1] as they are. For
-a linear first layer the two describe the same functions but not the same SGD steps: on
-MNIST the first layer's inputs are divided by 0.26, so its weights' step, in terms of the
-function, is 1 / 0.26^2 = 15 times the one on raw pixels. This script sets ``mean_`` to 0
-and ``scale_`` to 1 in every stacked network of the run, then runs bench_pretraining.py
-with the options given; pre-training's corruption still takes the data's own statistics.
-An experiment, not part of skae; its result file records this script as its command.
+autoencoders with reconstruction_loss="cross_entropy") use pixels in [0, 1] as they are.
+The first layer's affine map makes the two the same functions but not the same SGD steps:
+on MNIST its inputs are divided by 0.26, so a step on its weights moves the function
+1 / 0.26^2 (about 15) times as far as on raw pixels. This script sets ``mean_`` to 0 and
+``scale_`` to 1 in every StackedAutoEncoderClassifier (and Regressor) of the run, then
+runs bench_pretraining.py with the options given; pre-training's corruption still takes
+the data's own statistics. An experiment, not part of skae; its result file records this
+script as its command.
 
     python benchmarks/raw_input.py --device cpu --tag raw [bench_pretraining options]
 """

@@ -240,7 +240,11 @@ _SHARED_DOC = """
 
 
 # fitted attributes both supervised estimators have, after their own
-_SHARED_ATTRIBUTES = """    n_iter_ : int
+_SHARED_ATTRIBUTES = """    mean_ : ndarray of shape (n_features,)
+        Per-feature mean subtracted from the input (whatever ``reconstruction_loss``).
+    scale_ : float
+        Global scale the centred input is divided by (root mean variance).
+    n_iter_ : int
         Number of fine-tuning epochs.
     net_ : skorch.NeuralNet
         The skorch net that fine-tuned the model.
