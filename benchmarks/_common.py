@@ -5,10 +5,12 @@ import json
 import os
 import platform
 import shlex
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 DEFAULT_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist.npz"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -68,6 +70,28 @@ def _limited(fn, config):
     return fn(**config)
 
 
+def torch_loop_epochs(model, optimizer, loss, X, y=None, *, batch, epochs, seed=0):
+    """The hand-written torch loop the benchmarks measure skae against; each epoch's seconds.
+
+    Rows of the tensor ``X`` (targets ``y``; None: X itself, an autoencoder) in batches
+    of ``batch`` by tensor slicing, shuffled once per epoch by a generator seeded with
+    ``seed``.
+    """
+    generator, times = torch.Generator().manual_seed(seed), []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = torch.randperm(len(X), generator=generator)
+        for i in range(0, len(X), batch):
+            rows = order[i:i + batch]
+            xb = X[rows]
+            value = loss(model(xb), xb if y is None else y[rows])
+            optimizer.zero_grad(set_to_none=True)
+            value.backward()
+            optimizer.step()
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def load_mnist(path, n_train=None, n_test=None):
     """MNIST pixels scaled to [0, 1] as float32; never downloads."""
     if not Path(path).exists():
@@ -88,10 +112,13 @@ def timed(fn, *args, **kwargs):
 def write_results(name, args, rows, extra=None):
     """Write ``rows`` with the command line and machine to benchmarks/results/NAME(-quick).json.
 
-    NAME is the script's name, or that name and a variant (``bench_x-variant``).
+    NAME is the script's name, or that name and a variant (``bench_x-variant``). The
+    command names the script that is running (an experiment script that imports a
+    benchmark and patches something first records itself), else NAME's script.
     """
     RESULTS.mkdir(exist_ok=True)
-    script = name.split("-", 1)[0]
+    running = Path(sys.argv[0])
+    script = running.stem if running.suffix == ".py" else name.split("-", 1)[0]
     name += f"-{args.tag}" if getattr(args, "tag", None) else ""
     suffix = "-quick" if getattr(args, "quick", False) else ""
     out = RESULTS / f"{name}{suffix}.json"

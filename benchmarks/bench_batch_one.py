@@ -22,13 +22,12 @@ pre-training and 36 of fine-tuning, each of 50,000 rows.
     python benchmarks/bench_batch_one.py [--quick] [--data PATH] [--rows 3000] [--reps 3]
 """
 
-import time
 import warnings
 from functools import partial
 
 import numpy as np
 import torch
-from _common import load_mnist, parser, print_table, write_results
+from _common import load_mnist, parser, print_table, torch_loop_epochs, write_results
 from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
@@ -53,19 +52,8 @@ def raw_fine_tuning_epoch(X, y, hidden, batch):
               for m in (nn.Linear(a, b), nn.Sigmoid())]
     model = nn.Sequential(*layers, nn.Linear(sizes[-1], int(y.max()) + 1))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, fused=True)  # as skae's on the CPU
-    data, target = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(2):
-        start = time.perf_counter()
-        order = torch.randperm(len(data), generator=gen)
-        for i in range(0, len(data), batch):
-            rows = order[i:i + batch]
-            loss = nn.functional.cross_entropy(model(data[rows]), target[rows])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        seconds = time.perf_counter() - start
-    return seconds
+    return torch_loop_epochs(model, opt, nn.functional.cross_entropy, torch.from_numpy(X),
+                             torch.from_numpy(y.astype(np.int64)), batch=batch, epochs=2)[-1]
 
 
 def pretraining_epoch(X, width, batch, device):

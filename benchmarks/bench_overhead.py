@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import load_mnist, parser, print_table, write_results
+from _common import load_mnist, parser, print_table, torch_loop_epochs, write_results
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 from torch import nn
@@ -73,19 +73,9 @@ def adam(module):
 def raw_loop_epochs(X, sizes, batch, epochs):
     """The hand-written loop: tensor slicing, Adam, MSE."""
     torch.manual_seed(0)
-    model, data = sequential(sizes), torch.from_numpy(X)
-    opt, gen, times = adam(model), torch.Generator().manual_seed(0), []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        order = torch.randperm(len(data), generator=gen)
-        for i in range(0, len(data), batch):
-            xb = data[order[i:i + batch]]
-            loss = nn.functional.mse_loss(model(xb), xb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - start)
-    return times
+    model = sequential(sizes)
+    return torch_loop_epochs(model, adam(model), nn.functional.mse_loss, torch.from_numpy(X),
+                             batch=batch, epochs=epochs)
 
 
 def skae_epochs(X, hidden, code, batch, epochs):

@@ -15,10 +15,8 @@ rows. The papers' table (Vincent et al. 2010, Table 3: SdA-3 1.28%, SAE-3 1.40%,
         --early-stopping --jobs 5
 """
 
-import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from _common import load_mnist, parser, print_table, run_all, write_results
@@ -129,8 +127,9 @@ def result_name(script, hidden):
     return script if hidden == (256, 128) else script + "-" + "-".join(map(str, hidden))
 
 
-def main():
-    """Run the comparison; returns the result file written."""
+def main(extra=None):
+    """Run the comparison; ``extra``: fields to record. Returns the result file written."""
+    extra = extra or {}
     p = add_options(parser(__doc__.splitlines()[0]))
     p.add_argument("--noise-ratio", default="0.25",
                    help="masking ratio of denoising pre-training, or one per layer: 0.1,0.2,0.3")
@@ -146,7 +145,7 @@ def main():
     name = result_name("bench_pretraining", hidden)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
         name, args, done,
-        {"partial": True}))
+        {"partial": True, **extra}))
     print_table(rows, ["recipe", "labels", "seed", "pretraining", "test_error_pct", "epochs",
                        "fit_s"])
     print()
@@ -165,26 +164,20 @@ def main():
                           "std", "seeds"])
     return write_results(name, args, rows,
                          {"summary": summary, "hidden_layer_sizes": list(hidden),
-                          "training_rows": len(X), "test_rows": len(X_test)})
+                          "training_rows": len(X), "test_rows": len(X_test), **extra})
 
 
-def patched_main(script, patch):
-    """:func:`main`, run by an experiment ``script`` that patches torch or skae first.
+def patched_main(patch):
+    """:func:`main`, run by an experiment script that patches torch or skae first.
 
     ``patch(args)`` (the options parsed so far) applies the patch and returns fields to
-    record. The result file names ``script`` as its command. A --tag is required, so that
-    the result never replaces bench_pretraining's own.
+    record; the result file's command names the experiment script (``write_results``).
+    A --tag is required, so that the result never replaces bench_pretraining's own.
     """
     args, _ = add_options(parser(__doc__.splitlines()[0])).parse_known_args()
     if not args.tag:
         raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
-    fields = patch(args)
-    path = main()
-    record = json.loads(path.read_text())
-    record["command"] = record["command"].replace(
-        "benchmarks/bench_pretraining.py", f"benchmarks/{Path(script).name}")
-    path.write_text(json.dumps({**record, **fields}, indent=1) + "\n")
-    return path
+    return main(extra=patch(args))
 
 
 if __name__ == "__main__":

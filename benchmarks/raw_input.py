@@ -36,7 +36,7 @@ def raw_input(args):
 
 
 def main():
-    bench_pretraining.patched_main(__file__, raw_input)
+    bench_pretraining.patched_main(raw_input)
 
 
 if __name__ == "__main__":

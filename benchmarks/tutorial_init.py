@@ -52,7 +52,7 @@ def tutorial_init(args):
 
 
 def main():
-    bench_pretraining.patched_main(__file__, tutorial_init)
+    bench_pretraining.patched_main(tutorial_init)
 
 
 if __name__ == "__main__":
