@@ -127,10 +127,16 @@ def result_name(script, hidden):
     return script if hidden == (256, 128) else script + "-" + "-".join(map(str, hidden))
 
 
-def main(extra=None):
-    """Run the comparison; ``extra``: fields to record. Returns the result file written."""
+def main(extra=None, more_options=None):
+    """Run the comparison; ``extra``: fields to record. Returns the result file written.
+
+    ``more_options(parser)`` adds an experiment script's own options (recorded in the
+    result file's command with the others).
+    """
     extra = extra or {}
     p = add_options(parser(__doc__.splitlines()[0]))
+    if more_options is not None:
+        more_options(p)
     p.add_argument("--noise-ratio", default="0.25",
                    help="masking ratio of denoising pre-training, or one per layer: 0.1,0.2,0.3")
     args = p.parse_args()
@@ -167,17 +173,21 @@ def main(extra=None):
                           "training_rows": len(X), "test_rows": len(X_test), **extra})
 
 
-def patched_main(patch):
+def patched_main(patch, more_options=None):
     """:func:`main`, run by an experiment script that patches torch or skae first.
 
-    ``patch(args)`` (the options parsed so far) applies the patch and returns fields to
-    record; the result file's command names the experiment script (``write_results``).
-    A --tag is required, so that the result never replaces bench_pretraining's own.
+    ``patch(args)`` (the options parsed so far, with those ``more_options(parser)``
+    adds) applies the patch and returns fields to record; the result file's command
+    names the experiment script (``write_results``). A --tag is required, so that the
+    result never replaces bench_pretraining's own.
     """
-    args, _ = add_options(parser(__doc__.splitlines()[0])).parse_known_args()
+    p = add_options(parser(__doc__.splitlines()[0]))
+    if more_options is not None:
+        more_options(p)
+    args, _ = p.parse_known_args()
     if not args.tag:
         raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
-    return main(extra=patch(args))
+    return main(extra=patch(args), more_options=more_options)
 
 
 if __name__ == "__main__":
