@@ -127,19 +127,24 @@ def result_name(script, hidden):
     return script if hidden == (256, 128) else script + "-" + "-".join(map(str, hidden))
 
 
-def main(extra=None, more_options=None):
-    """Run the comparison; ``extra``: fields to record. Returns the result file written.
-
-    ``more_options(parser)`` adds an experiment script's own options (recorded in the
-    result file's command with the others).
-    """
-    extra = extra or {}
+def main_parser(more_options=None):
+    """This script's options; ``more_options(parser)`` adds an experiment script's own
+    (recorded in the result file's command with the others)."""
     p = add_options(parser(__doc__.splitlines()[0]))
     if more_options is not None:
         more_options(p)
     p.add_argument("--noise-ratio", default="0.25",
                    help="masking ratio of denoising pre-training, or one per layer: 0.1,0.2,0.3")
-    args = p.parse_args()
+    return p
+
+
+def main(args=None, extra=None):
+    """Run the comparison; ``extra``: fields to record. Returns the result file written.
+
+    ``args``: the parsed options (``main_parser``), read from the command line when None.
+    """
+    extra = extra or {}
+    args = args or main_parser().parse_args()
     (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args)
     ratios = [float(r) for r in args.noise_ratio.split(",")]
     noise_ratio = ratios[0] if len(ratios) == 1 else ratios
@@ -176,18 +181,15 @@ def main(extra=None, more_options=None):
 def patched_main(patch, more_options=None):
     """:func:`main`, run by an experiment script that patches torch or skae first.
 
-    ``patch(args)`` (the options parsed so far, with those ``more_options(parser)``
-    adds) applies the patch and returns fields to record; the result file's command
-    names the experiment script (``write_results``). A --tag is required, so that the
-    result never replaces bench_pretraining's own.
+    ``patch(args)`` (the parsed options, with those ``more_options(parser)`` adds)
+    applies the patch and returns fields to record; the result file's command names the
+    experiment script (``write_results``). A --tag is required, so that the result never
+    replaces bench_pretraining's own.
     """
-    p = add_options(parser(__doc__.splitlines()[0]))
-    if more_options is not None:
-        more_options(p)
-    args, _ = p.parse_known_args()
+    args = main_parser(more_options).parse_args()
     if not args.tag:
         raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
-    return main(extra=patch(args), more_options=more_options)
+    return main(args, extra=patch(args))
 
 
 if __name__ == "__main__":

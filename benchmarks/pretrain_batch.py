@@ -2,9 +2,9 @@
 
 StackedAutoEncoderClassifier pre-trains and fine-tunes with one ``batch_size`` and one
 ``momentum``. The Theano SdA tutorial (lisa-lab/DeepLearningTutorials, code/SdA.py)
-fine-tunes with plain SGD at batch 1, which on a 2-core CPU takes about 4.5 minutes an
-epoch (``bench_batch_one.py``), so its pre-training at batch 1 as well does not fit a
-working session. This script wraps ``skae._pretraining.layer_net`` for the run, so that
+pre-trains and fine-tunes with plain SGD at batch 1: 4.3 hours on a 2-core CPU
+(``bench_batch_one.py``), more than a working session, where fine-tuning alone at batch
+1 for 15 epochs fits. This script wraps ``skae._pretraining.layer_net`` for the run, so that
 each layer is pre-trained at ``--pretrain-batch-size`` with ``--pretrain-momentum``
 while fine-tuning keeps ``--batch-size`` and ``--momentum``: with the same seed and
 pre-training options, the pre-trained layers are those of a run with those settings
