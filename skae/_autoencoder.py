@@ -1,10 +1,10 @@
 """AutoEncoderTransformer: a drop-in replacement for PCA."""
 
-from ._base import CODE_CONSTRAINTS, _BaseAutoEncoder, _CodeOptionsMixin, shared_parameter_docs
+from ._base import INIT_CONSTRAINTS, _BaseAutoEncoder, resolve_init, shared_parameter_docs
 
 
 @shared_parameter_docs
-class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
+class AutoEncoderTransformer(_BaseAutoEncoder):
     """Autoencoder dimensionality reduction, usable wherever PCA is.
 
     An encoder MLP maps each row to a linear ``n_components``-dimensional code and a
@@ -42,6 +42,16 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
         "cross_entropy": binary cross-entropy of a sigmoid output, for data in
         [0, 1] such as pixel intensities (others raise a ValueError); then
         ``inverse_transform`` returns values in [0, 1].
+    init : {"auto", "pca", "random"}, default="auto"
+        How the model starts. "pca": exactly at PCA of the (standardised) training
+        rows: the encoder and the decoder each get a linear path set to PCA's
+        components, beside the hidden layers as a branch whose output starts at
+        zero, so training moves away from PCA only where the loss falls (with
+        ``tied_weights`` the linear paths are tied). "random": torch's default
+        initialisation of a plain MLP. "auto": "pca" wherever the model can
+        represent PCA (a linear code, squared error), else "random". With
+        ``early_stopping``, if no epoch beats the PCA start on the held-out rows,
+        the model returned is PCA fitted on all rows (``best_epoch_ == 0``).
     <solver, momentum>
     <alpha>
     batch_size : int or "auto", default="auto"
@@ -56,9 +66,11 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
         improvement.
     n_iter_no_change : int, default=10
         Stop after this many epochs without an improvement of ``tol``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows, stop on their loss and keep
-        the best weights. When False nothing is held out.
+    early_stopping : bool, default=True
+        Hold out a seeded ``validation_fraction`` of the rows, stop when their loss
+        stops improving and keep the weights of the best epoch (the start counts,
+        as epoch 0, under ``init="pca"``). When False nothing is held out and
+        training stops on the training loss. ``partial_fit`` never holds out.
     validation_fraction : float, default=0.1
         Fraction of rows held out when ``early_stopping=True``.
     shuffle : bool, default=True
@@ -84,6 +96,12 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
         Per-feature mean subtracted from the input.
     scale_ : float
         Global scale the centred input is divided by (root mean variance).
+    init_ : {"pca", "random"}
+        How the model started (``init`` resolved).
+    best_epoch_ : int or None
+        The epoch whose weights were kept (0: the start, the PCA of all rows
+        under ``init_="pca"``); None when nothing was held out and the last
+        weights were kept.
     n_iter_ : int
         Number of epochs trained.
     loss_curve_ : list of float
@@ -128,13 +146,16 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
     (3, 64)
     """
 
-    _parameter_constraints: dict = {**_BaseAutoEncoder._parameter_constraints, **CODE_CONSTRAINTS}
+    _parameter_constraints: dict = {**_BaseAutoEncoder._parameter_constraints,
+                                    **INIT_CONSTRAINTS}
+    _architecture_params = (*_BaseAutoEncoder._architecture_params, "init")
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
                  code_activation="identity", tied_weights=False, reconstruction_loss="mse",
-                 solver="adam", momentum=0.9, alpha=1e-4, batch_size="auto", learning_rate=1e-3,
+                 init="auto", solver="adam", momentum=0.9, alpha=1e-4, batch_size="auto",
+                 learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4,
-                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
                  shuffle=True, device="auto", precision="float32", compile=False, cuda_graphs=False,
                  random_state=None, verbose=0, warm_start=False):
         super().__init__(
@@ -151,6 +172,10 @@ class AutoEncoderTransformer(_CodeOptionsMixin, _BaseAutoEncoder):
         self.code_activation = code_activation
         self.tied_weights = tied_weights
         self.reconstruction_loss = reconstruction_loss
+        self.init = init
 
-    def _module_kwargs(self, n_features, stats):
-        return self._base_module_kwargs(n_features)
+    def _corruption(self, stats, seed):
+        return None
+
+    def _resolve_init(self, n_features, n_components):
+        return resolve_init(self, n_features, n_components)

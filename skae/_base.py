@@ -1,12 +1,17 @@
-"""Shared private base of skae's autoencoders: validation, fitting, transform and scoring.
+"""Shared private base of skae's estimators: validation, configuration, transactions.
 
-A subclass supplies only :meth:`_module_kwargs` (what torch module to train);
-the base validates input, standardises it, builds the skorch net through the
-engine, trains it and records the fitted attributes.
+``_NetMixin`` holds what every estimator owning a trained skorch net (``net_``) shares:
+persistence, the transaction around each fit, recording the training history.
+``_BaseAutoEncoder`` is the autoencoders' template: its ``fit`` validates, builds the
+:class:`~skae._config.FitConfig`, makes the module (the subclass's hook), trains it through
+the engine and records the fitted attributes; ``transform``, ``inverse_transform`` and
+scoring are shared.
 """
 
+import copy
 import warnings
 from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,32 +28,21 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._data import (
-    as_float32_rows,
-    column_stats,
-    global_scale,
-    wrap_like_output,
-)
+from ._config import LOSSES, Count, FitConfig, train_config
+from ._data import as_float32_rows, column_stats, global_scale, pca_basis, wrap_like_output
 from ._device import resolve_device
-from ._modules import ACTIVATIONS, AutoEncoder, PairLoss
+from ._feeding import TensorData, forward_in_batches, hold_out, to_torch
+from ._modules import ACTIVATIONS, AutoEncoder, PairLoss, set_linear_path
 from ._persistence import net_from_state, net_to_state
-from ._pretraining import check_unit_interval
-from ._training import (
-    COMPILE_MODES,
-    TensorData,
-    build_net,
-    forward_in_batches,
-    initialize_net,
-    to_torch,
-    train,
-)
+from ._training import COMPILE_MODES, Monitor, build_net, train
 from ._version import __version__
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 
 
 def derive_seed(random_state, offset=0):
-    """A torch seed drawn from ``random_state`` (None: fresh entropy), shifted by ``offset``."""
+    """A torch seed drawn from ``random_state`` (None: numpy's global RNG, as in
+    scikit-learn), shifted by ``offset``."""
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     return (int(seed) + offset) % (2**31 - 1)
 
@@ -64,17 +58,17 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
 
 
 TRAINING_CONSTRAINTS = {
-    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "hidden_layer_sizes": ["array-like", Count(1)],
     "activation": [StrOptions(set(ACTIVATIONS))],
     "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
     "momentum": [Interval(Real, 0, 1, closed="left")],
     "alpha": [Interval(Real, 0, None, closed="left")],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Count(1)],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "max_iter": [Count(1)],
     "tol": [Interval(Real, 0, None, closed="left")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "n_iter_no_change": [Count(1)],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "shuffle": ["boolean"],
@@ -165,8 +159,39 @@ def shared_parameter_docs(cls):
     return cls
 
 
+@contextmanager
+def transaction(estimator):
+    """Leave ``estimator`` as it was when the block raises (its attributes are restored).
+
+    The fitted net is never trained in place (a warm start trains a copy), so restoring
+    the attributes restores the model.
+    """
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise
+
+
+def validated(estimator, X, y="no_validation", **kwargs):
+    """``validate_data`` in skae's float dtypes, naming non-numeric input as a ValueError."""
+    try:
+        return validate_data(estimator, X, y, dtype=_FLOAT_DTYPES, **kwargs)
+    except np.exceptions.DTypePromotionError as exc:  # datetime columns, say
+        raise ValueError(f"X must hold numbers only; {exc}") from None
+
+
+def fresh_generator(seed):
+    return torch.Generator().manual_seed(int(seed))
+
+
 class _NetMixin:
     """What every skae estimator owning a trained skorch net (``net_``) shares."""
+
+    # parameters that fix the model's shape: a warm start cannot change them
+    _architecture_params = ("hidden_layer_sizes", "activation", "tied_weights")
 
     def __getstate__(self):
         # plain data only (numpy arrays, numbers, strings): safe for skops.io, see _persistence
@@ -175,6 +200,8 @@ class _NetMixin:
         if "net_" in state:
             state["net_"] = net_to_state(state["net_"])
             state["device_"] = str(state["device_"])
+        if "_fit_config" in state:
+            state["_fit_config"] = state["_fit_config"].to_dict()
         return state
 
     def __setstate__(self, state):
@@ -186,70 +213,97 @@ class _NetMixin:
                 stacklevel=2,
             )
         net_state = state.pop("net_", None)
+        if isinstance(state.get("_fit_config"), dict):
+            state["_fit_config"] = FitConfig.from_dict(state["_fit_config"])
         super().__setstate__(state)
-        if isinstance(net_state, dict):  # a GPU-fitted model comes back on the CPU without CUDA
-            self.net_ = net_from_state(net_state, self.get_params(), *self._net_classes())
-        elif net_state is not None:  # pickled before nets were stored as plain data
-            self.net_ = net_state
-        if net_state is not None:
+        if net_state is not None:  # a GPU-fitted model comes back on the CPU without CUDA
+            self.net_ = net_from_state(net_state, self._module_class(), self._make_criterion)
             self.device_ = next(self.module_.parameters()).device
 
-    def _fit_standardization(self, X):
-        """Record ``mean_``, ``scale_`` and ``device_``; return X's column statistics."""
-        stats = column_stats(X)
-        self.mean_, self.scale_ = stats["mean"], global_scale(stats["var"], stats["mean"])
-        self.device_ = resolve_device(self.device)
-        return stats
+    # ---- configuration ---------------------------------------------------------------
 
-    def _make_net(self, module, criterion, module_kwargs, seed, criterion_kwargs=None):
-        """Build ``net_`` from this estimator's parameters and initialise it, seeded locally."""
-        self.net_ = build_net(self.get_params(), module=module, module_kwargs=module_kwargs,
-                              criterion=criterion, criterion_kwargs=criterion_kwargs or {},
-                              device=self.device_, seed=seed)
-        initialize_net(self.net_, seed)
+    def _architecture(self):
+        return {name: getattr(self, name) for name in self._architecture_params}
 
-    def _train_net(self, data, *, epochs, seed, incremental=False):
-        try:
-            result = train(self.net_, data, epochs=epochs, seed=seed)
-        except FloatingPointError:
-            self._forget_fit()
-            raise
-        self._record_history()
-        self._warn_on_stop(result, incremental)
+    def _build_config(self, **train_overrides):
+        """The validated parameters as one FitConfig (called once, at the door)."""
+        params = self.get_params(deep=False)
+        return FitConfig(train_config(params, **train_overrides), self._architecture(),
+                         self._pretrain_config())
+
+    def _pretrain_config(self):
+        return None
+
+    def _check_warm_start(self, config):
+        changed = self._fit_config.changed_architecture(config.architecture)
+        if changed:
+            names = ", ".join(changed)
+            raise ValueError(
+                f"{type(self).__name__} was fitted with other {names} than it has now; "
+                "a warm start or partial_fit cannot change the architecture. Set "
+                "warm_start=False (or call fit) to train a new model."
+            )
+
+    # ---- training ---------------------------------------------------------------------
+
+    def _new_net(self, config, module, module_spec, monitor, device):
+        net = build_net(config.train, module=module, criterion=self._make_criterion(config.train),
+                        device=device, monitor=monitor, module_spec=module_spec)
+        return net.initialize()
+
+    def _warm_net(self, config, monitor, device):
+        """A new net around a copy of the fitted module, trained as ``config`` says now.
+
+        The optimiser's state carries over when the solver is the same; the new
+        step size, penalty and momentum apply from the next step.
+        """
+        old = self.net_
+        module = copy.deepcopy(old.module_).to(device)
+        net = self._new_net(config, module, old.module_spec, monitor, device)
+        if type(net.optimizer_) is type(old.optimizer_):
+            hyper = [{k: v for k, v in g.items() if k != "params"}
+                     for g in net.optimizer_.param_groups]
+            net.optimizer_.load_state_dict(copy.deepcopy(old.optimizer_.state_dict()))
+            for group, values in zip(net.optimizer_.param_groups, hyper, strict=True):
+                group.update(values)
+        net.history = type(old.history)(list(old.history))
+        return net
+
+    def _train(self, net, data, *, epochs, incremental):
+        """Train ``net`` through the engine; warn as its result says; return the result."""
+        result = train(net, data, epochs=epochs)
+        if result.interrupted:
+            warnings.warn(
+                f"Training was interrupted after {result.epochs} complete epoch(s) of this "
+                "call; the estimator keeps "
+                + ("the best epoch's weights." if result.best_epoch is not None
+                   else "the weights as they were (part of the next epoch included)."),
+                UserWarning, stacklevel=4,
+            )
+        elif not (result.stopped_early or incremental or result.epochs == 0):
+            warnings.warn(
+                f"Maximum iterations ({net.max_epochs}) reached and the optimization "
+                "hasn't converged yet.", ConvergenceWarning, stacklevel=4,
+            )
+        return result
+
+    def _record(self, net, config, device):
+        history = net.history
+        self.net_, self._fit_config, self.device_ = net, config, device
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if len(history) else []
+        valid = [e.get("valid_loss") for e in history]
+        self.validation_scores_ = None
+        if len(history) and all(v is not None for v in valid):
+            self.validation_scores_ = [self._validation_score(float(v)) for v in valid]
 
     def _validation_score(self, loss):
         """The validation score (higher is better) recorded for a validation loss."""
         return -loss
 
-    def _record_history(self):
-        history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if len(history) else []
-        self.validation_scores_ = None
-        if self.net_.train_split is not None and len(history):
-            self.validation_scores_ = [
-                self._validation_score(float(v)) for v in history[:, "valid_loss"]
-            ]
-
-    def _warn_on_stop(self, result, incremental):
-        if result.interrupted:
-            warnings.warn(
-                f"Training was interrupted after {result.epochs} epoch(s); the estimator "
-                "keeps the weights trained so far.", UserWarning, stacklevel=3,
-            )
-        elif not (result.stopped_early or incremental or result.epochs == 0):
-            warnings.warn(
-                f"Maximum iterations ({self.max_iter}) reached and the optimization "
-                "hasn't converged yet.", ConvergenceWarning, stacklevel=3,
-            )
-
-    def _forget_fit(self):
-        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
-            delattr(self, name)
-
     @property
     def module_(self):
-        """The trained torch module: ``encode``, ``decode``; ``encoder``, ``decoder`` layers."""
+        """The trained torch module."""
         return self.net_.module_
 
     def to(self, device):
@@ -275,30 +329,33 @@ class _NetMixin:
 CODE_CONSTRAINTS = {
     "code_activation": [StrOptions(set(ACTIVATIONS))],
     "tied_weights": ["boolean"],
-    "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
+    "reconstruction_loss": [StrOptions(set(LOSSES))],
 }
-
-
-class _CodeOptionsMixin:
-    """The parameters ``code_activation``, ``tied_weights``, ``reconstruction_loss``."""
-
-    def _code_options(self):
-        return {"code_activation": self.code_activation, "tied_weights": self.tied_weights,
-                "reconstruction_loss": self.reconstruction_loss}
 
 
 class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                        BaseEstimator, metaclass=ABCMeta):
-    """Fit, transform, inverse_transform and score for an autoencoder trained by skorch."""
+    """Fit, transform, inverse_transform and score for an autoencoder trained by skorch.
+
+    A subclass sets ``code_activation``, ``tied_weights`` and ``reconstruction_loss`` in
+    its ``__init__`` and supplies :meth:`_corruption`, :meth:`_resolve_init` and, where it
+    pre-trains, :meth:`_pretrain`.
+    """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "n_components": [Count(1), None],
         **TRAINING_CONSTRAINTS,
+        **CODE_CONSTRAINTS,
         "warm_start": ["boolean"],
     }
+    _architecture_params = ("n_components", "hidden_layer_sizes", "activation",
+                            "code_activation", "tied_weights", "reconstruction_loss")
 
     # PCA refuses more components than features; a denoising autoencoder need not
     _allow_overcomplete = False
+
+    def _build_config(self, **train_overrides):
+        return super()._build_config(loss=self.reconstruction_loss, **train_overrides)
 
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
                  solver="adam", momentum=0.9, alpha=1e-4, batch_size="auto", learning_rate=1e-3,
@@ -330,17 +387,29 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         self.verbose = verbose
         self.warm_start = warm_start
 
-    # ---- the hook a subclass supplies -------------------------------------------------
+    # ---- the hooks a subclass supplies ------------------------------------------------
 
     @abstractmethod
-    def _module_kwargs(self, n_features, stats):
-        """Keyword arguments of :class:`~skae._modules.AutoEncoder` for this estimator."""
+    def _corruption(self, stats, seed):
+        """The training-time corruption layer (seeded with ``seed``), or None."""
+
+    def _resolve_init(self, n_features, n_components):
+        """How the model starts: "pca" or "random" (the ``init_`` attribute)."""
+        return "random"
+
+    def _pretrain(self, module, spec, X, stats, config, seed, device):
+        """Hook run on a new module (built from ``spec``) before its first training;
+        returns the pre-training loss curves, or None where there is no pre-training."""
+        return None
 
     # ---- fitting ------------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the autoencoder to X for up to ``max_iter`` epochs.
+
+        If it raises (bad data, divergence, an interrupt in the first epoch), the
+        estimator is left as it was before the call.
 
         Parameters
         ----------
@@ -354,13 +423,17 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         self : object
             The fitted estimator.
         """
-        return self._fit(X, epochs=self.max_iter, incremental=False)
+        with transaction(self):
+            self._fit(X, incremental=False)
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Train one epoch over the given rows, initialising on the first call.
 
-        The standardisation is computed from the first call's rows and kept.
+        The standardisation is computed from the first call's rows and kept; nothing is
+        held out and the step size stays constant. If it raises, the estimator is left as
+        it was before the call.
 
         Parameters
         ----------
@@ -374,45 +447,87 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         self : object
             The partially fitted estimator.
         """
-        return self._fit(X, epochs=1, incremental=True)
-
-    def _fit(self, X, *, epochs, incremental):
-        first_call = not (hasattr(self, "net_") and (incremental or self.warm_start))
-        X = validate_data(self, X, reset=first_call, accept_sparse="csr", dtype=_FLOAT_DTYPES)
-        seed = derive_seed(self.random_state, 0 if first_call else self.n_iter_)
-        X32 = as_float32_rows(X)
-        if first_call:
-            stats = self._initialize(X, seed)
-            self._pretrain(X32, stats, seed)
-        data = TensorData(to_torch(X32, self.device_), device=self.device_,
-                          generator=torch.Generator().manual_seed(seed))
-        self._train_net(data, epochs=epochs, seed=seed, incremental=incremental)
+        with transaction(self):
+            self._fit(X, incremental=True)
         return self
 
-    def _initialize(self, X, seed):
-        self.n_components_ = self._check_n_components(X.shape[1])
-        stats = self._fit_standardization(X)
-        options = self._code_options()
-        loss = options.pop("reconstruction_loss")
-        if loss == "cross_entropy":  # the papers' setting: [0, 1] data used as it is
-            check_unit_interval(stats)
-            self.mean_, self.scale_ = np.zeros_like(self.mean_), 1.0
-        module_kwargs = {**self._module_kwargs(X.shape[1], stats), **options,
-                         "logits": loss == "cross_entropy"}
-        self._make_net(*self._net_classes(), module_kwargs, seed, {"kind": loss})
-        return stats
+    def _fit(self, X, *, incremental):
+        warm = hasattr(self, "net_") and (incremental or self.warm_start)
+        X = validated(self, X, reset=not warm, accept_sparse="csr")
+        overrides = ({"max_iter": 1, "early_stopping": False,
+                      "learning_rate_schedule": "constant"} if incremental else {})
+        config = self._build_config(**overrides)
+        if warm:
+            self._check_warm_start(config)
+        seed = derive_seed(self.random_state, self.n_iter_ if warm else 0)
+        X32 = as_float32_rows(X)
+        device = resolve_device(self.device)
+        data = TensorData(to_torch(X32, device), device=device,
+                          generator=fresh_generator(seed))
+        train_data, valid = data, None
+        if config.train.early_stopping:
+            train_data, valid = hold_out(data, config.train.validation_fraction, seed)
+        if warm:
+            self._fit_warm(X, train_data, valid, config, device, incremental)
+        else:
+            self._fit_new(X, X32, train_data, valid, config, device, seed)
 
-    def _code_options(self):
-        """The code's activation, weight tying and reconstruction loss (fixed by default)."""
-        return {"code_activation": "identity", "tied_weights": False,
-                "reconstruction_loss": "mse"}
+    def _fit_warm(self, X, train_data, valid, config, device, incremental):
+        monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
+                          valid=valid)
+        net = self._warm_net(config, monitor, device)
+        self._update_corruption(net.module_, derive_seed(self.random_state, self.n_iter_))
+        result = self._train(net, train_data, epochs=config.train.max_iter,
+                             incremental=incremental)
+        self._record(net, config, device)
+        self.best_epoch_ = result.best_epoch
 
-    def _net_classes(self):
-        """The module and criterion classes of ``net_``."""
-        return AutoEncoder, PairLoss
+    def _update_corruption(self, module, seed):
+        """Carry a changed noise or noise ratio over to the module, reseeded (warm starts)."""
 
-    def _pretrain(self, X, stats, seed):
-        """Hook run once the module exists, before the first training; no-op by default."""
+    def _fit_new(self, X, X32, train_data, valid, config, device, seed):
+        loss = config.loss
+        n_components = self._check_n_components(X.shape[1])
+        stats = column_stats(X)
+        loss.check(stats)
+        mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
+                                                                        stats["mean"]))
+        init = self._resolve_init(X.shape[1], n_components)
+        spec = {
+            "n_features": X.shape[1],
+            "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
+            "n_components": n_components, "activation": self.activation,
+            "mean": mean, "scale": scale, "corruption": self._corruption(stats, seed),
+            "code_activation": self.code_activation, "tied_weights": self.tied_weights,
+            "logits": loss.logits, "residual": init == "pca",
+        }
+        module = AutoEncoder(**spec, generator=fresh_generator(seed))
+        if init == "pca":
+            _start_at_pca(module, X, train_data, mean, scale, n_components, seed)
+        curves = self._pretrain(module, spec, X32, stats, config, seed, device)
+        monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
+                          valid=valid, keep_start=init == "pca")
+        net = self._new_net(config, module, spec, monitor, device)
+        result = self._train(net, train_data, epochs=config.train.max_iter, incremental=False)
+        if init == "pca" and result.best_epoch == 0:
+            _start_at_pca(net.module_, X, None, mean, scale, n_components, seed)
+            self._say(f"no epoch beat PCA on the held-out rows: {type(self).__name__} is PCA "
+                      "fitted on all rows")
+        self.n_components_, self.mean_, self.scale_, self.init_ = n_components, mean, scale, init
+        self.best_epoch_ = result.best_epoch
+        if curves is not None:
+            self.pretrain_loss_curves_ = curves
+        self._record(net, config, device)
+
+    def _say(self, message):
+        if self.verbose >= 1:
+            print(f"[{type(self).__name__}] {message}")
+
+    def _make_criterion(self, train_config):
+        return PairLoss(train_config.loss)
+
+    def _module_class(self):
+        return AutoEncoder
 
     def _check_n_components(self, n_features):
         n_components = n_features if self.n_components is None else self.n_components
@@ -423,23 +538,11 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
             )
         return n_components
 
-    def _base_module_kwargs(self, n_features):
-        return {
-            "n_features": n_features,
-            "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
-            "n_components": self.n_components_,
-            "activation": self.activation,
-            "mean": self.mean_,
-            "scale": self.scale_,
-        }
-
     # ---- using a fitted model -----------------------------------------------------------
 
     def _validation_score(self, loss):
         # a score() on the held-out rows: negative MSE in X's units (or cross-entropy)
-        if self._code_options()["reconstruction_loss"] == "cross_entropy":
-            return -loss
-        return -loss * self.scale_**2
+        return self._fit_config.loss.score(loss, self.scale_)
 
     @property
     def _n_features_out(self):
@@ -459,7 +562,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
             The codes, in X's float dtype.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        X = validated(self, X, reset=False, accept_sparse="csr")
         return forward_in_batches(self.module_, "encode", X, self.device_)
 
     def inverse_transform(self, X):
@@ -504,14 +607,15 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
             ``-mean((x - inverse_transform(transform(x))) ** 2)`` per row, in X's units.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        X = validated(self, X, reset=False, accept_sparse="csr")
         return forward_in_batches(self.module_, "reconstruct", X, self.device_,
                                   post=_neg_row_mse)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).
 
-        Lets ``GridSearchCV`` choose ``n_components`` and the like without labels.
+        Lets ``GridSearchCV`` choose ``n_components`` and the like without labels. It is
+        not comparable with ``PCA.score``, which is a log-likelihood.
 
         Parameters
         ----------
@@ -532,6 +636,39 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+INIT_CONSTRAINTS = {"init": [StrOptions({"auto", "pca", "random"})]}
+
+
+def resolve_init(estimator, n_features, n_components):
+    """``estimator.init`` resolved to "pca" or "random".
+
+    "auto" is "pca" where the model can represent PCA (a linear code, squared error, a
+    code no wider than the input), else "random"; "pca" where it cannot is a ValueError
+    naming ``init`` and the parameter in the way.
+    """
+    in_the_way = []
+    if estimator.code_activation != "identity":
+        in_the_way.append(f"code_activation={estimator.code_activation!r}")
+    if estimator.reconstruction_loss != "mse":
+        in_the_way.append(f"reconstruction_loss={estimator.reconstruction_loss!r}")
+    if n_components > n_features:
+        in_the_way.append(f"n_components={n_components} > n_features={n_features}")
+    if estimator.init == "pca" and in_the_way:
+        raise ValueError(
+            f"init='pca' starts the model at PCA, which a model with "
+            f"{' and '.join(in_the_way)} cannot represent; use init='random' or 'auto'."
+        )
+    return "pca" if estimator.init != "random" and not in_the_way else "random"
+
+
+def _start_at_pca(module, X, rows, mean, scale, n_components, seed):
+    """Set the module's linear paths to PCA of X's ``rows`` (None: all), in model units."""
+    if rows is not None and rows.rows is not None:
+        X = X[np.sort(rows.rows.cpu().numpy())]
+    pca_mean, components = pca_basis(X, n_components, seed)
+    set_linear_path(module, components, (pca_mean - mean) / scale)
 
 
 def _neg_row_mse(x, reconstruction):

@@ -80,3 +80,38 @@ def wrap_like_output(X, container, columns, index=None):
 
         return pl.DataFrame(X, schema=list(columns), orient="row")
     return X
+
+
+# above this many features PCA's components come from a randomised SVD, not the covariance
+_EIGH_MAX_FEATURES = 4096
+
+
+def pca_basis(X, n_components, seed=0):
+    """PCA of the rows of ``X``: (mean, components) with ``n_components`` orthonormal rows.
+
+    Components come in order of explained variance, their signs fixed as scikit-learn's
+    ``svd_flip`` fixes them (largest loading positive). Dense or CSR ``X``; the
+    covariance is accumulated in float64 chunks, so ``X`` is never copied whole. Where the
+    rows span fewer than ``n_components`` directions the rest complete an orthonormal basis.
+    """
+    stats = column_stats(X)
+    mean = stats["mean"]
+    n_features = X.shape[1]
+    if n_features > _EIGH_MAX_FEATURES and X.shape[0] >= n_components and not sp.issparse(X):
+        from sklearn.utils.extmath import randomized_svd
+
+        _, _, Vt = randomized_svd(np.asarray(X, dtype=np.float64) - mean, n_components,
+                                  random_state=seed)
+        components = Vt
+    else:
+        cov = np.zeros((n_features, n_features))
+        for start in range(0, X.shape[0], _CHUNK_ROWS):
+            chunk = X[start:start + _CHUNK_ROWS]
+            chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+            chunk = np.asarray(chunk, dtype=np.float64) - mean
+            cov += chunk.T @ chunk
+        _, vectors = np.linalg.eigh(cov)
+        components = vectors[:, ::-1][:, :n_components].T
+    largest = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(len(components)), largest])
+    return mean, components * np.where(signs == 0, 1.0, signs)[:, None]

@@ -4,13 +4,13 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import CODE_CONSTRAINTS, _BaseAutoEncoder, _CodeOptionsMixin, shared_parameter_docs
+from ._base import INIT_CONSTRAINTS, _BaseAutoEncoder, resolve_init, shared_parameter_docs
 from ._modules import Corruption
 from .noise import NOISES, check_noise_ratio
 
 
 @shared_parameter_docs
-class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
+class DenoisingAutoEncoder(_BaseAutoEncoder):
     """Denoising autoencoder: corrupt the input while training, reconstruct it clean.
 
     It is an :class:`AutoEncoderTransformer` that differs only in training: every
@@ -39,6 +39,9 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
+    init : {"auto", "pca", "random"}, default="auto"
+        How the model starts, as in :class:`AutoEncoderTransformer` ("auto" is
+        "random" for an over-complete code, which PCA cannot give).
     <solver, momentum>
     <alpha>
     batch_size : int or "auto", default="auto"
@@ -52,9 +55,10 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         Loss improvement below which an epoch counts as no improvement.
     n_iter_no_change : int, default=10
         Stop after this many epochs without an improvement of ``tol``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows and stop on their (corrupted)
-        loss, keeping the best weights.
+    early_stopping : bool, default=True
+        Hold out a seeded ``validation_fraction`` of the rows, stop when their clean
+        reconstruction loss stops improving and keep the best epoch's weights (the
+        PCA start counts as epoch 0). ``partial_fit`` never holds out.
     validation_fraction : float, default=0.1
         Fraction of rows held out when ``early_stopping=True``.
     shuffle : bool, default=True
@@ -77,6 +81,11 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         Per-feature mean subtracted from the input.
     scale_ : float
         Global scale the centred input is divided by.
+    init_ : {"pca", "random"}
+        How the model started (``init`` resolved).
+    best_epoch_ : int or None
+        The epoch whose weights were kept (0: the start); None when nothing was
+        held out.
     n_iter_ : int
         Number of epochs trained.
     loss_curve_ : list of float
@@ -121,18 +130,20 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
 
     _parameter_constraints: dict = {
         **_BaseAutoEncoder._parameter_constraints,
-        **CODE_CONSTRAINTS,
+        **INIT_CONSTRAINTS,
         "noise": [StrOptions(set(NOISES))],
         "noise_ratio": [Interval(Real, 0, None, closed="left")],
     }
     _allow_overcomplete = True
+    _architecture_params = (*_BaseAutoEncoder._architecture_params, "init")
 
     def __init__(self, n_components=None, *, noise="masking", noise_ratio=0.25,
                  hidden_layer_sizes=(256,), activation="relu", code_activation="identity",
-                 tied_weights=False, reconstruction_loss="mse", solver="adam", momentum=0.9,
+                 tied_weights=False, reconstruction_loss="mse", init="auto", solver="adam",
+                 momentum=0.9,
                  alpha=1e-4, batch_size="auto", learning_rate=1e-3,
                  learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
-                 early_stopping=False, validation_fraction=0.1, shuffle=True, device="auto",
+                 early_stopping=True, validation_fraction=0.1, shuffle=True, device="auto",
                  precision="float32", compile=False, cuda_graphs=False, random_state=None,
                  verbose=0, warm_start=False):
         super().__init__(
@@ -151,8 +162,18 @@ class DenoisingAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         self.reconstruction_loss = reconstruction_loss
         self.noise = noise
         self.noise_ratio = noise_ratio
+        self.init = init
 
-    def _module_kwargs(self, n_features, stats):
+    def _build_config(self, **train_overrides):
         check_noise_ratio(self.noise, self.noise_ratio, type(self).__name__)
-        corruption = Corruption.from_stats(self.noise, self.noise_ratio, stats)
-        return {**self._base_module_kwargs(n_features), "corruption": corruption}
+        return super()._build_config(**train_overrides)
+
+    def _corruption(self, stats, seed):
+        return Corruption.from_stats(self.noise, self.noise_ratio, stats).seed(seed)
+
+    def _update_corruption(self, module, seed):
+        module.corruption.noise, module.corruption.ratio = self.noise, float(self.noise_ratio)
+        module.corruption.seed(seed)
+
+    def _resolve_init(self, n_features, n_components):
+        return resolve_init(self, n_features, n_components)

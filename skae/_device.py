@@ -12,7 +12,7 @@ def resolve_device(device):
 
     ``"auto"`` picks CUDA when present, then Apple's MPS, else the CPU.
     """
-    if not _DEVICE_PATTERN.match(device):
+    if not _DEVICE_PATTERN.fullmatch(device):
         raise ValueError(
             f"device={device!r} is not one of 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'."
         )
@@ -29,11 +29,14 @@ def resolve_device(device):
     return torch.device(device)
 
 
-def rng_devices(device):
-    """The CUDA device indices whose RNG state ``fork_rng`` must save and restore."""
-    if device.type != "cuda":
-        return []
-    return [device.index if device.index is not None else torch.cuda.current_device()]
+def loadable_device(name):
+    """The device a model saved on ``name`` loads onto here: the CPU where it is absent."""
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        return torch.device("cpu")
+    return device
 
 
 def fits_on(device, nbytes, fraction=0.5):

@@ -1,5 +1,7 @@
 """Small torch modules: MLP stacks, standardisation, the autoencoder and its loss."""
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -15,14 +17,52 @@ ACTIVATIONS = {
 }
 
 
-def mlp(sizes, activation):
+def reset_linear(layer, generator):
+    """torch's default ``nn.Linear`` initialisation, drawn from ``generator``."""
+    with torch.no_grad():
+        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+        bound = 1 / math.sqrt(layer.in_features) if layer.in_features > 0 else 0.0
+        nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+    return layer
+
+
+def linear(n_in, n_out, generator=None):
+    """An ``nn.Linear`` initialised from ``generator`` (None: a fixed-seed one).
+
+    Built without drawing from torch's global random state, which stays the caller's.
+    """
+    generator = generator if generator is not None else torch.Generator().manual_seed(0)
+    return reset_linear(nn.utils.skip_init(nn.Linear, n_in, n_out), generator)
+
+
+def mlp(sizes, activation, generator=None):
     """Linear layers through ``sizes`` with ``activation`` between them, none after the last."""
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         if i > 0:
             layers.append(ACTIVATIONS[activation]())
-        layers.append(nn.Linear(n_in, n_out))
+        layers.append(linear(n_in, n_out, generator))
     return layers
+
+
+class Residual(nn.Module):
+    """``linear(x) + branch(x)``: a linear path beside a nonlinear branch.
+
+    The branch's last layer starts at zero, so a new module computes its linear
+    path alone (the PCA start of :class:`AutoEncoder`).
+    """
+
+    def __init__(self, linear_path, branch):
+        super().__init__()
+        self.linear = linear_path
+        self.branch = branch
+        last = linears(branch)[-1]
+        with torch.no_grad():
+            last.weight.zero_()
+            last.bias.zero_()
+
+    def forward(self, x):  # (batch, n_in) -> (batch, n_out)
+        return self.linear(x) + self.branch(x)
 
 
 def linears(sequential):
@@ -77,30 +117,52 @@ class AutoEncoder(nn.Module):
     encoder (own biases). With ``logits=True`` (a cross-entropy reconstruction of
     data in [0, 1]) the decoder outputs logits, ``forward``'s target is the raw
     input and ``decode`` applies the sigmoid.
+
+    ``residual=True`` (the PCA start) makes the encoder and the decoder each a
+    :class:`Residual`: a linear map beside an MLP branch whose output starts at zero,
+    so that :func:`set_linear_path` can make the new module exactly a linear
+    autoencoder (PCA). Then ``tied_weights`` ties the linear paths only. Without
+    hidden layers both forms are the same linear autoencoder.
     """
 
     def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
                  mean, scale, corruption=None, code_activation="identity",
-                 tied_weights=False, logits=False):
+                 tied_weights=False, logits=False, residual=False, generator=None):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes, n_components]
         self.corruption = corruption if corruption is not None else nn.Identity()
         self.standardize = Standardize(mean, scale)
-        encoder = mlp(sizes, activation)
-        if code_activation != "identity":
-            encoder.append(ACTIVATIONS[code_activation]())
-        self.encoder = nn.Sequential(*encoder)
-        if tied_weights:
-            decoder = []
-            for i, source in enumerate(linears(self.encoder)[::-1]):
-                if i > 0:
-                    decoder.append(ACTIVATIONS[activation]())
-                decoder.append(TiedLinear(source))
-            self.decoder = nn.Sequential(*decoder)
+        if residual and hidden_layer_sizes:
+            self.encoder = self._residual_encoder(sizes, activation, generator)
+            self.decoder = self._residual_decoder(sizes, activation, tied_weights, generator)
         else:
-            self.decoder = nn.Sequential(*mlp(sizes[::-1], activation))
+            encoder = mlp(sizes, activation, generator)
+            if code_activation != "identity":
+                encoder.append(ACTIVATIONS[code_activation]())
+            self.encoder = nn.Sequential(*encoder)
+            self.decoder = self._decoder(sizes, activation, tied_weights, generator)
         self.unstandardize = Standardize(mean, scale, inverse=True)
         self.logits = logits
+
+    @staticmethod
+    def _residual_encoder(sizes, activation, generator):
+        branch = nn.Sequential(*mlp(sizes, activation, generator))
+        return Residual(linear(sizes[0], sizes[-1], generator), branch)
+
+    def _residual_decoder(self, sizes, activation, tied_weights, generator):
+        path = (TiedLinear(self.encoder.linear) if tied_weights
+                else linear(sizes[-1], sizes[0], generator))
+        return Residual(path, nn.Sequential(*mlp(sizes[::-1], activation, generator)))
+
+    def _decoder(self, sizes, activation, tied_weights, generator):
+        if not tied_weights:
+            return nn.Sequential(*mlp(sizes[::-1], activation, generator))
+        decoder = []
+        for i, source in enumerate(linears(self.encoder)[::-1]):
+            if i > 0:
+                decoder.append(ACTIVATIONS[activation]())
+            decoder.append(TiedLinear(source))
+        return nn.Sequential(*decoder)
 
     def forward(self, x):  # (batch, n_features) -> 2 x (batch, n_features)
         inputs, target = _standardized_pair(self.standardize, self.corruption, x)
@@ -116,6 +178,42 @@ class AutoEncoder(nn.Module):
 
     def reconstruct(self, x):  # (batch, n_features) -> (batch, n_features)
         return self.decode(self.encode(x))
+
+
+def linear_paths(module):
+    """The encoder's and the decoder's linear maps of an :class:`AutoEncoder`.
+
+    Those of a :class:`Residual` encoder and decoder, or the only ``nn.Linear`` of a
+    linear autoencoder; None where there is no such single map.
+    """
+    paths = []
+    for part in (module.encoder, module.decoder):
+        if isinstance(part, Residual):
+            paths.append(part.linear)
+        else:
+            layers = [m for m in part if isinstance(m, (nn.Linear, TiedLinear))]
+            if len(layers) != 1 or len(part) != 1:
+                return None
+            paths.append(layers[0])
+    return paths
+
+
+def set_linear_path(module, components, offset):
+    """Make the linear paths of ``module`` PCA, in the model's standardised units.
+
+    ``components`` (n_components, n_features), orthonormal rows, and ``offset``
+    (n_features,), PCA's mean less the model's: the code is ``components @ (z - offset)``
+    and the linear reconstruction ``components.T @ code + offset``.
+    """
+    encoder, decoder = linear_paths(module)
+    W = torch.as_tensor(np.asarray(components, dtype=np.float32))
+    b = torch.as_tensor(np.asarray(offset, dtype=np.float32))
+    with torch.no_grad():
+        encoder.weight.copy_(W)
+        encoder.bias.copy_(-(W @ b))
+        if not isinstance(decoder, TiedLinear):
+            decoder.weight.copy_(W.t())
+        decoder.bias.copy_(b)
 
 
 class PairLoss(nn.Module):
@@ -140,11 +238,14 @@ class Corruption(nn.Module):
     """Corrupt the input with a noise from :data:`skae.noise.NOISES`, in training mode only.
 
     Like ``nn.Dropout``: in ``eval()`` mode (transform, scoring) it is the identity.
+    It draws from a local generator on the input's device, seeded by :meth:`seed`
+    (never from torch's global random state); the generator is not copied or pickled.
     """
 
     def __init__(self, noise, ratio, std, low, high):
         super().__init__()
         self.noise, self.ratio = noise, float(ratio)
+        self._seed, self._generator = 0, None
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32))
         self.register_buffer("min", torch.as_tensor(low, dtype=torch.float32))
         self.register_buffer("max", torch.as_tensor(high, dtype=torch.float32))
@@ -154,11 +255,24 @@ class Corruption(nn.Module):
         """A corruption layer from training column statistics (see ``column_stats``)."""
         return cls(noise, ratio, std=np.sqrt(stats["var"]), low=stats["min"], high=stats["max"])
 
+    def seed(self, seed):
+        """Draw the next corruptions from a fresh generator seeded with ``seed``."""
+        self._seed, self._generator = int(seed), None
+        return self
+
+    def __getstate__(self):
+        return {**super().__getstate__(), "_generator": None}
+
+    def _generator_for(self, device):
+        if self._generator is None or self._generator.device != device:
+            self._generator = torch.Generator(device).manual_seed(self._seed)
+        return self._generator
+
     def forward(self, x):
         if not self.training or self.ratio == 0:
             return x
         stats = {"std": self.std, "min": self.min, "max": self.max}
-        return NOISES[self.noise](x, self.ratio, stats)
+        return NOISES[self.noise](x, self.ratio, stats, self._generator_for(x.device))
 
 
 class LayerAutoEncoder(nn.Module):
@@ -176,14 +290,16 @@ class LayerAutoEncoder(nn.Module):
     """
 
     def __init__(self, n_in, n_out, activation, code_activation, output_activation,
-                 mean, scale, corruption=None, logits=False, tied_weights=False):
+                 mean, scale, corruption=None, logits=False, tied_weights=False,
+                 generator=None):
         super().__init__()
         code_act = [] if code_activation == "identity" else [ACTIVATIONS[code_activation]()]
         out_act = [ACTIVATIONS[activation]()] if output_activation and not logits else []
         self.corruption = corruption if corruption is not None else nn.Identity()
         self.standardize = Standardize(mean, scale)
-        self.encoder = nn.Sequential(nn.Linear(n_in, n_out), *code_act)
-        decoder = TiedLinear(self.encoder[0]) if tied_weights else nn.Linear(n_out, n_in)
+        self.encoder = nn.Sequential(linear(n_in, n_out, generator), *code_act)
+        decoder = (TiedLinear(self.encoder[0]) if tied_weights
+                   else linear(n_out, n_in, generator))
         self.decoder = nn.Sequential(decoder, *out_act)
         self.logits = logits
 
@@ -198,13 +314,14 @@ class LayerAutoEncoder(nn.Module):
 class Network(nn.Module):
     """A feed-forward network for supervised fine-tuning: standardise, hidden layers, output."""
 
-    def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation, mean, scale):
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation, mean, scale,
+                 generator=None):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes]
         hidden = [layer for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-                  for layer in (nn.Linear(n_in, n_out), ACTIVATIONS[activation]())]
+                  for layer in (linear(n_in, n_out, generator), ACTIVATIONS[activation]())]
         self.hidden = nn.Sequential(Standardize(mean, scale), *hidden)
-        self.output = nn.Linear(sizes[-1], n_outputs)
+        self.output = linear(sizes[-1], n_outputs, generator)
 
     def forward(self, x):  # (batch, n_features) -> (batch, n_outputs)
         return self.output(self.hidden(x))

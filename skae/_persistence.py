@@ -3,16 +3,21 @@
 skorch pickles its module and optimiser as an opaque pickle blob that it unpickles on load;
 inside a ``skops.io`` file that blob would run as unrestricted pickle, defeating skops'
 safety. skae estimators store ``net_`` instead as plain data — the module's constructor
-arguments, its ``state_dict`` and the optimiser's state as numpy arrays, the training history
-as lists and dicts — and rebuild the skorch net from the estimator's parameters on load.
+arguments, its ``state_dict`` and the optimiser's state as numpy arrays, the training
+history as lists and dicts, and the :class:`~skae._config.TrainConfig` it was trained
+with — and rebuild the skorch net from that configuration on load, never from the
+estimator's current parameters.
 """
 
 import numpy as np
 import torch
 from skorch.history import History
 
+from ._config import TrainConfig
+from ._device import loadable_device
+from ._feeding import map_leaves
 from ._modules import Corruption
-from ._training import HoldOut, build_net, initialize_net, map_leaves
+from ._training import Monitor, build_net
 
 _CORRUPTION = "__corruption__"
 
@@ -45,34 +50,32 @@ def net_to_state(net):
     """Plain data that :func:`net_from_state` rebuilds ``net`` from."""
     optimizer = net.optimizer_.state_dict()
     return {
-        "module_kwargs": {k[len("module__"):]: _plain_kwarg(v) for k, v in vars(net).items()
-                          if k.startswith("module__")},
-        "criterion_kwargs": {k[len("criterion__"):]: v for k, v in vars(net).items()
-                             if k.startswith("criterion__")},
+        "module_kwargs": {k: _plain_kwarg(v) for k, v in net.module_spec.items()},
         "state_dict": _to_numpy(dict(net.module_.state_dict())),
         # integer keys become a list of pairs: skops stores dicts with string keys best
         "optimizer_state": [[k, _to_numpy(v)] for k, v in optimizer["state"].items()],
         "optimizer_param_groups": _to_numpy(optimizer["param_groups"]),
         "history": [dict(epoch) for epoch in net.history],
         "device": str(net.device),
-        "seed": net.train_split.seed if isinstance(net.train_split, HoldOut) else 0,
+        "config": net.config.to_dict(),
     }
 
 
-def net_from_state(state, params, module, criterion):
-    """A skorch net rebuilt from :func:`net_to_state`'s data and the estimator's ``params``.
+def net_from_state(state, module_class, make_criterion):
+    """A skorch net rebuilt from :func:`net_to_state`'s data.
 
-    A net trained on a GPU comes back on the CPU where CUDA is absent.
+    ``make_criterion(config)`` builds the criterion the configuration implies. A net
+    trained on a GPU (or MPS) comes back on the CPU where that device is absent.
     """
-    device = torch.device(state["device"])
-    if device.type == "cuda" and not torch.cuda.is_available():
-        device = torch.device("cpu")
-    net = build_net(params, module=module,
-                    module_kwargs={k: _module_kwarg(v) for k, v in state["module_kwargs"].items()},
-                    criterion=criterion, criterion_kwargs=state["criterion_kwargs"],
-                    device=device, seed=state["seed"])
-    initialize_net(net, state["seed"])
-    net.module_.load_state_dict(_to_torch(state["state_dict"]))
+    device = loadable_device(state["device"])
+    config = TrainConfig.from_dict(state["config"])
+    kwargs = {k: _module_kwarg(v) for k, v in state["module_kwargs"].items()}
+    module = module_class(**kwargs)
+    module.load_state_dict(_to_torch(state["state_dict"]))
+    monitor = Monitor(patience=config.n_iter_no_change, tol=config.tol)
+    net = build_net(config, module=module, criterion=make_criterion(config),
+                    device=device, monitor=monitor, module_spec=kwargs)
+    net.initialize()
     net.module_.eval()
     net.optimizer_.load_state_dict({
         "state": {k: _to_torch(v) for k, v in state["optimizer_state"]},

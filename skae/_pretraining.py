@@ -1,99 +1,111 @@
 """Greedy layer-wise pre-training (Bengio et al. 2007; Hinton & Salakhutdinov 2006).
 
 Layer k is a (denoising) autoencoder of the clean codes of layer k-1; its trained
-encoder and decoder weights then initialise the deep network.
+encoder and decoder weights then initialise the deep network. The stacked autoencoder
+and the supervised estimators choose and configure it the same way (the parameters in
+:data:`PRETRAIN_CONSTRAINTS`, turned into a :class:`~skae._config.PretrainConfig` by
+:func:`pretrain_config`) and share this implementation.
 """
+
+from numbers import Real
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._config import LOSSES, Count, PretrainConfig
 from ._data import column_stats
+from ._feeding import TensorData, forward_in_batches, to_torch
 from ._modules import Corruption, LayerAutoEncoder, PairLoss, TiedLinear, linears
-from ._training import TensorData, build_net, forward_in_batches, to_torch, train
-from .noise import layer_noise_ratios
+from ._training import Monitor, build_net, train
+from .noise import NOISES, layer_noise_ratios
+
+PRETRAIN_CONSTRAINTS = {
+    "pretraining": [StrOptions({"none", "autoencoder", "denoising"})],
+    "noise": [StrOptions(set(NOISES))],
+    "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
+    "pretrain_max_iter": [Count(0)],
+    "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+    "pretrain_alpha": [Interval(Real, 0, None, closed="left"), None],
+    "reconstruction_loss": [StrOptions(set(LOSSES))],
+    "tied_weights": ["boolean"],
+}
 
 
-def layer_net(params, n_in, n_out, *, first, code_activation, stats, mean, scale, noise,
-              noise_ratio, device, seed):
-    """The skorch net that pre-trains one layer.
+def pretrain_config(estimator, n_layers):
+    """The :class:`PretrainConfig` of ``estimator``'s pre-training parameters.
 
-    ``params`` are the stacked estimator's (``get_params()``): its
-    ``reconstruction_loss`` may be "cross_entropy", the papers' loss for data and
-    codes in [0, 1], and its ``tied_weights`` ties the layer's decoder to its encoder.
+    ``noise_ratio`` is checked here, at the door, whenever pre-training is denoising
+    (one level, or one per layer of the ``n_layers``), even if no epoch will run.
     """
-    cross_entropy = params["reconstruction_loss"] == "cross_entropy"
-    corruption = None
+    noise = estimator.noise if estimator.pretraining == "denoising" else None
+    ratios = ()
     if noise is not None:
-        corruption = Corruption.from_stats(noise, noise_ratio, stats)
-    module_kwargs = {
-        "n_in": n_in, "n_out": n_out, "activation": params["activation"],
-        "code_activation": code_activation, "output_activation": not first,
-        "mean": mean if first else np.zeros(n_in), "scale": scale if first else 1.0,
-        "corruption": corruption, "logits": cross_entropy,
-        "tied_weights": params["tied_weights"],
-    }
-    layer_params = {**params, "early_stopping": False, "max_iter": params["pretrain_max_iter"]}
-    if params["pretrain_learning_rate"] is not None:
-        layer_params["learning_rate"] = params["pretrain_learning_rate"]
-    if params["pretrain_alpha"] is not None:
-        layer_params["alpha"] = params["pretrain_alpha"]
-    return build_net(layer_params, module=LayerAutoEncoder, module_kwargs=module_kwargs,
-                     criterion=PairLoss,
-                     criterion_kwargs={"kind": "cross_entropy" if cross_entropy else "mse"},
-                     device=device, seed=seed)
+        ratios = tuple(layer_noise_ratios(noise, estimator.noise_ratio, n_layers,
+                                          type(estimator).__name__))
+    max_iter = 0 if estimator.pretraining == "none" else estimator.pretrain_max_iter
+    return PretrainConfig(max_iter=max_iter, learning_rate=estimator.pretrain_learning_rate,
+                          alpha=estimator.pretrain_alpha, noise=noise, noise_ratios=ratios,
+                          loss=estimator.reconstruction_loss)
 
 
-def check_unit_interval(stats):
-    """Cross-entropy reconstruction needs X in [0, 1] (``stats`` from ``column_stats``)."""
-    low, high = stats["min"].min(), stats["max"].max()
-    if low < 0 or high > 1:
-        raise ValueError(
-            f"reconstruction_loss='cross_entropy' needs X in [0, 1]; it holds values in "
-            f"[{low:.3g}, {high:.3g}]. Scale it (e.g. MinMaxScaler) or use "
-            "reconstruction_loss='mse'."
-        )
+def check_pretraining_data(config, stats, n_hidden, owner):
+    """The checks the reconstruction loss makes of the data and of the hidden units."""
+    loss = LOSSES[config.pretrain.loss]
+    loss.check(stats)
+    if n_hidden:
+        loss.check_hidden(config.architecture["activation"], owner)
 
 
-def check_cross_entropy(stats, activation, owner):
-    """Cross-entropy reconstruction needs X in [0, 1] and sigmoid hidden units."""
-    check_unit_interval(stats)
-    if activation not in ("sigmoid", "logistic"):
-        raise ValueError(
-            f"reconstruction_loss='cross_entropy' of {owner} needs activation='sigmoid' "
-            f"(codes in [0, 1]); got activation={activation!r}."
-        )
+def layer_net(config, n_in, n_out, *, first, code_activation, stats, mean, scale, noise_ratio,
+              device, seed):
+    """The skorch net that pre-trains one layer, as ``config`` (a FitConfig) says."""
+    pre = config.pretrain
+    loss = LOSSES[pre.loss]
+    corruption = None
+    if pre.noise is not None:
+        corruption = Corruption.from_stats(pre.noise, noise_ratio, stats).seed(seed)
+    module = LayerAutoEncoder(
+        n_in, n_out, config.architecture["activation"], code_activation,
+        output_activation=not first, mean=mean if first else np.zeros(n_in),
+        scale=scale if first else 1.0, corruption=corruption, logits=loss.logits,
+        tied_weights=config.architecture["tied_weights"],
+        generator=torch.Generator().manual_seed(seed),
+    )
+    layer = pre.layer_config(config.train)
+    net = build_net(layer, module=module, criterion=PairLoss(pre.loss), device=device,
+                    monitor=Monitor(patience=layer.n_iter_no_change, tol=layer.tol))
+    return net.initialize()
 
 
-def pretrain_stack(X, sizes, params, *, stats, mean, scale, top_activation, noise,
-                   noise_ratio, owner, device, seed):
+def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, device, seed):
     """Pre-train ``sizes`` (layer widths above the input) greedily on float32 ``X``.
 
     The first layer standardises its input with ``mean`` and ``scale`` (the deep
-    model's own); ``stats`` (``column_stats`` of X) scale its corruption.
-
-    ``noise_ratio`` is the estimator's parameter: one corruption level for every layer
-    or one per layer, bottom first (checked here, naming ``owner``; unused when
-    ``noise`` is None).
+    model's own); ``stats`` (``column_stats`` of X) scale its corruption. A
+    KeyboardInterrupt in any layer propagates: pre-training is never cut short.
 
     Returns the trained :class:`LayerAutoEncoder` modules (bottom first) and each
     one's loss curve. ``top_activation`` names the activation of the top layer's code:
     the hidden activation for a classifier's top hidden layer, the code activation
     ("identity": a linear code) for an autoencoder's.
     """
+    pre = config.pretrain
     layers, curves, H = [], [], X
-    ratios = [None] * len(sizes) if noise is None else layer_noise_ratios(
-        noise, noise_ratio, len(sizes), owner)
+    ratios = pre.noise_ratios or (None,) * len(sizes)
     n_in = X.shape[1]
     for k, n_out in enumerate(sizes):
         first, top = k == 0, k == len(sizes) - 1
         layer_stats = stats if first else column_stats(H)
-        net = layer_net(params, n_in, n_out, first=first,
-                        code_activation=top_activation if top else params["activation"],
-                        stats=layer_stats, mean=mean, scale=scale, noise=noise,
-                        noise_ratio=ratios[k], device=device, seed=seed + k)
+        net = layer_net(config, n_in, n_out, first=first,
+                        code_activation=top_activation if top else config.architecture[
+                            "activation"],
+                        stats=layer_stats, mean=mean, scale=scale, noise_ratio=ratios[k],
+                        device=device, seed=seed + k)
         data = TensorData(to_torch(H, device), device=device,
                           generator=torch.Generator().manual_seed(seed + k))
-        train(net, data, epochs=params["pretrain_max_iter"], seed=seed + k)
+        if train(net, data, epochs=pre.max_iter).interrupted:
+            raise KeyboardInterrupt
         layers.append(net.module_)
         curves.append([float(v) for v in net.history[:, "train_loss"]])
         H, n_in = forward_in_batches(net.module_, "encode", H, device), n_out

@@ -1,32 +1,25 @@
 """StackedAutoEncoder: greedy layer-wise pre-training, then fine-tuning of the unrolled stack."""
 
-from numbers import Integral, Real
-
-from sklearn.utils._param_validation import Interval, StrOptions
-
-from ._base import (
-    CODE_CONSTRAINTS,
-    _BaseAutoEncoder,
-    _CodeOptionsMixin,
-    check_hidden_layer_sizes,
-    shared_parameter_docs,
-)
+from ._base import _BaseAutoEncoder, check_hidden_layer_sizes, shared_parameter_docs
+from ._config import Count
 from ._modules import linears
 from ._pretraining import (
-    check_cross_entropy,
+    PRETRAIN_CONSTRAINTS,
+    check_pretraining_data,
     load_decoder_weights,
     load_encoder_weights,
+    pretrain_config,
     pretrain_stack,
 )
-from .noise import NOISES
 
 
 @shared_parameter_docs
-class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
+class StackedAutoEncoder(_BaseAutoEncoder):
     """Deep autoencoder pre-trained one layer at a time, then fine-tuned end to end.
 
     Layer k of ``hidden_layer_sizes + (n_components,)`` is first trained as a shallow
-    autoencoder (a denoising one when ``noise`` is set, corrupting that layer's input)
+    autoencoder (a denoising one with ``pretraining="denoising"``, corrupting that
+    layer's input)
     of the clean codes of layer k-1, for ``pretrain_max_iter`` epochs. The layers'
     encoders and decoders then initialise the unrolled deep autoencoder, which is
     fine-tuned on reconstruction for ``max_iter`` epochs (0: pre-training only).
@@ -36,19 +29,24 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
     ``partial_fit`` pre-trains on the rows of its first call, then fine-tunes one
     epoch per call.
 
+    It has no ``init``: its start is the greedy pre-training (``pretraining="none"``
+    or ``pretrain_max_iter=0``: torch's random initialisation), never PCA.
+
     Parameters
     ----------
     n_components : int, default=None
         Width of the top code. None keeps ``n_features``.
     hidden_layer_sizes : array-like of int, default=(256, 128)
         Widths of the hidden layers below the code; may be empty (one layer).
-    noise : {"masking", "gaussian", "salt_and_pepper"} or None, default=None
-        Corruption used while pre-training each layer (see
-        :class:`DenoisingAutoEncoder`); None pre-trains plain autoencoders.
+    pretraining : {"autoencoder", "denoising", "none"}, default="autoencoder"
+        How each layer is pre-trained: as a plain autoencoder, as a denoising one
+        (corrupting its input with ``noise``), or not at all (random
+        initialisation), as in the supervised estimators.
+    noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
+        Corruption of denoising pre-training (see :class:`DenoisingAutoEncoder`).
     noise_ratio : float or array-like of float, default=0.25
-        Strength of the corruption when ``noise`` is set: one level for every
-        pre-trained layer, or one per layer of ``hidden_layer_sizes + (n_components,)``,
-        bottom first.
+        Strength of that corruption: one level for every pre-trained layer, or one
+        per layer of ``hidden_layer_sizes + (n_components,)``, bottom first.
     pretrain_max_iter : int, default=20
         Epochs of pre-training per layer (0 skips pre-training).
     <pretrain_learning_rate, pretrain_alpha>
@@ -155,16 +153,12 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
 
     _parameter_constraints: dict = {
         **_BaseAutoEncoder._parameter_constraints,
-        **CODE_CONSTRAINTS,
-        "noise": [StrOptions(set(NOISES)), None],
-        "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
-        "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
-        "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "pretrain_alpha": [Interval(Real, 0, None, closed="left"), None],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        **PRETRAIN_CONSTRAINTS,
+        "max_iter": [Count(0)],
     }
 
-    def __init__(self, n_components=None, *, hidden_layer_sizes=(256, 128), noise=None,
+    def __init__(self, n_components=None, *, hidden_layer_sizes=(256, 128),
+                 pretraining="autoencoder", noise="masking",
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
                  pretrain_alpha=None,
                  activation="relu", code_activation="identity", tied_weights=False,
@@ -189,27 +183,29 @@ class StackedAutoEncoder(_CodeOptionsMixin, _BaseAutoEncoder):
         self.code_activation = code_activation
         self.tied_weights = tied_weights
         self.reconstruction_loss = reconstruction_loss
+        self.pretraining = pretraining
         self.noise = noise
         self.noise_ratio = noise_ratio
         self.pretrain_max_iter = pretrain_max_iter
         self.pretrain_learning_rate = pretrain_learning_rate
         self.pretrain_alpha = pretrain_alpha
 
-    def _module_kwargs(self, n_features, stats):
-        return self._base_module_kwargs(n_features)
+    def _pretrain_config(self):
+        n_layers = len(check_hidden_layer_sizes(self.hidden_layer_sizes)) + 1
+        return pretrain_config(self, n_layers)
 
-    def _pretrain(self, X, stats, seed):
-        self.pretrain_loss_curves_ = []
-        if self.pretrain_max_iter == 0:
-            return
-        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        owner = type(self).__name__
-        if self.reconstruction_loss == "cross_entropy" and hidden:
-            check_cross_entropy(stats, self.activation, owner)
-        layers, self.pretrain_loss_curves_ = pretrain_stack(
-            X, (*hidden, self.n_components_), self.get_params(), stats=stats, mean=self.mean_,
-            scale=self.scale_, top_activation=self.code_activation, noise=self.noise,
-            noise_ratio=self.noise_ratio, owner=owner, device=self.device_, seed=seed,
+    def _corruption(self, stats, seed):
+        return None
+
+    def _pretrain(self, module, spec, X, stats, config, seed, device):
+        if config.pretrain.max_iter == 0:
+            return []
+        hidden = spec["hidden_layer_sizes"]
+        check_pretraining_data(config, stats, len(hidden), type(self).__name__)
+        layers, curves = pretrain_stack(
+            X, (*hidden, spec["n_components"]), config, stats=stats, mean=spec["mean"],
+            scale=spec["scale"], top_activation=self.code_activation, device=device, seed=seed,
         )
-        load_encoder_weights(layers, linears(self.module_.encoder))
-        load_decoder_weights(layers, self.module_.decoder)
+        load_encoder_weights(layers, linears(module.encoder))
+        load_decoder_weights(layers, module.decoder)
+        return curves

@@ -1,15 +1,14 @@
 """Supervised networks whose hidden layers start from greedy (denoising) pre-training."""
 
 from abc import ABCMeta, abstractmethod
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-import torch
+import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._base import (
@@ -17,15 +16,23 @@ from ._base import (
     _NetMixin,
     check_hidden_layer_sizes,
     derive_seed,
+    fresh_generator,
     shared_parameter_docs,
+    transaction,
+    validated,
 )
-from ._data import as_float32_rows
+from ._data import as_float32_rows, column_stats, global_scale
+from ._device import resolve_device
+from ._feeding import TensorData, forward_in_batches, hold_out, to_torch
 from ._modules import Network, linears
-from ._pretraining import check_cross_entropy, load_encoder_weights, pretrain_stack
-from ._training import TensorData, forward_in_batches, to_torch
-from .noise import NOISES
-
-_FLOAT_DTYPES = [np.float64, np.float32]
+from ._pretraining import (
+    PRETRAIN_CONSTRAINTS,
+    check_pretraining_data,
+    load_encoder_weights,
+    pretrain_config,
+    pretrain_stack,
+)
+from ._training import Monitor
 
 
 def labelled_mask(y, unlabeled_label=-1):
@@ -46,17 +53,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
 
     _multi_output = False
 
-    _parameter_constraints: dict = {
-        **TRAINING_CONSTRAINTS,
-        "pretraining": [StrOptions({"none", "autoencoder", "denoising"})],
-        "noise": [StrOptions(set(NOISES))],
-        "noise_ratio": [Interval(Real, 0, None, closed="left"), "array-like"],
-        "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
-        "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "pretrain_alpha": [Interval(Real, 0, None, closed="left"), None],
-        "reconstruction_loss": [StrOptions({"mse", "cross_entropy"})],
-        "tied_weights": ["boolean"],
-    }
+    _parameter_constraints: dict = {**TRAINING_CONSTRAINTS, **PRETRAIN_CONSTRAINTS}
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
                  noise_ratio=0.25, pretrain_max_iter=20, pretrain_learning_rate=None,
@@ -105,13 +102,21 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
     def _criterion(self):
         """The fine-tuning loss class."""
 
-    def _net_classes(self):
-        """The module and criterion classes of ``net_``."""
-        return Network, self._criterion()
+    def _module_class(self):
+        return Network
+
+    def _make_criterion(self, train_config):
+        return self._criterion()()
+
+    def _pretrain_config(self):
+        return pretrain_config(self, len(check_hidden_layer_sizes(self.hidden_layer_sizes)))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Pre-train the hidden layers on all rows of X, then fine-tune on the targets.
+
+        If it raises (bad data, divergence, an interrupt before the first fine-tuning
+        epoch ends), the estimator is left as it was before the call.
 
         Parameters
         ----------
@@ -125,48 +130,53 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOAT_DTYPES,
-                             multi_output=self._multi_output)
-        targets, rows, n_outputs = self._prepare_targets(y)
-        seed = derive_seed(self.random_state)
-        X32 = as_float32_rows(X)
-        stats = self._initialize(X, n_outputs, seed)
-        self._pretrain(X32, stats, seed)
-        X_fit = X32 if rows is None else X32[rows]
-        data = TensorData(to_torch(X_fit, self.device_), to_torch(targets, self.device_),
-                          device=self.device_, generator=torch.Generator().manual_seed(seed))
-        self._train_net(data, epochs=self.max_iter, seed=seed)
+        with transaction(self):
+            self._fit(X, y)
         return self
 
-    def _initialize(self, X, n_outputs, seed):
-        stats = self._fit_standardization(X)
-        module_kwargs = {
-            "n_features": X.shape[1], "n_outputs": n_outputs, "activation": self.activation,
-            "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
-            "mean": self.mean_, "scale": self.scale_,
-        }
-        self._make_net(*self._net_classes(), module_kwargs, seed)
-        return stats
+    def _fit(self, X, y):
+        if sp.issparse(y):
+            raise ValueError(f"{type(self).__name__} needs a dense y; got a sparse matrix.")
+        X, y = validated(self, X, y, accept_sparse="csr", multi_output=self._multi_output)
+        config = self._build_config()
+        targets, rows, n_outputs = self._prepare_targets(y)
+        seed = derive_seed(self.random_state)
+        X32, device = as_float32_rows(X), resolve_device(self.device)
+        stats = column_stats(X)
+        mean, scale = stats["mean"], global_scale(stats["var"], stats["mean"])
+        spec = {"n_features": X.shape[1], "n_outputs": n_outputs, "activation": self.activation,
+                "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
+                "mean": mean, "scale": scale}
+        module = Network(**spec, generator=fresh_generator(seed))
+        curves = self._pretrain(module, spec, X32, stats, config, seed, device)
+        X_fit = X32 if rows is None else X32[rows]
+        data = TensorData(to_torch(X_fit, device), to_torch(targets, device), device=device,
+                          generator=fresh_generator(seed))
+        train_data, valid = data, None
+        if config.train.early_stopping:
+            train_data, valid = hold_out(data, config.train.validation_fraction, seed)
+        monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
+                          valid=valid)
+        net = self._new_net(config, module, spec, monitor, device)
+        self._train(net, train_data, epochs=config.train.max_iter, incremental=False)
+        self.mean_, self.scale_, self.pretrain_loss_curves_ = mean, scale, curves
+        self._record(net, config, device)
 
-    def _pretrain(self, X, stats, seed):
-        self.pretrain_loss_curves_ = []
-        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        if self.pretraining == "none" or self.pretrain_max_iter == 0 or not sizes:
-            return
-        noise = self.noise if self.pretraining == "denoising" else None
-        owner = type(self).__name__
-        if self.reconstruction_loss == "cross_entropy":
-            check_cross_entropy(stats, self.activation, owner)
-        layers, self.pretrain_loss_curves_ = pretrain_stack(
-            X, sizes, self.get_params(), stats=stats, mean=self.mean_, scale=self.scale_,
-            top_activation=self.activation, noise=noise, noise_ratio=self.noise_ratio,
-            owner=owner, device=self.device_, seed=seed,
+    def _pretrain(self, module, spec, X, stats, config, seed, device):
+        sizes = spec["hidden_layer_sizes"]
+        if config.pretrain.max_iter == 0 or not sizes:
+            return []
+        check_pretraining_data(config, stats, len(sizes), type(self).__name__)
+        layers, curves = pretrain_stack(
+            X, sizes, config, stats=stats, mean=spec["mean"], scale=spec["scale"],
+            top_activation=self.activation, device=device, seed=seed,
         )
-        load_encoder_weights(layers, linears(self.module_.hidden))
+        load_encoder_weights(layers, linears(module.hidden))
+        return curves
 
     def _forward(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=_FLOAT_DTYPES)
+        X = validated(self, X, reset=False, accept_sparse="csr")
         return forward_in_batches(self.module_, "forward", X, self.device_)
 
     def __sklearn_tags__(self):
@@ -436,7 +446,13 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         self.n_outputs_ = Y.shape[1]
         self.y_mean_ = Y.mean(axis=0)
-        std = Y.std(axis=0)
+        with np.errstate(over="ignore"):
+            std = Y.std(axis=0)
+        if not np.all(np.isfinite(std)):
+            raise ValueError(
+                f"y's values (up to {np.abs(Y).max():.3g}) are too large for their spread to "
+                "be computed in float64; rescale y first."
+            )
         self.y_scale_ = np.where(std > 0, std, 1.0)
         return ((Y - self.y_mean_) / self.y_scale_).astype(np.float32), None, self.n_outputs_
 

@@ -1,210 +1,38 @@
-"""The training engine: a skorch net built from flat skae parameters.
+"""The training engine: a skorch net built from a :class:`~skae._config.TrainConfig`.
 
-skorch runs the epochs, callbacks and history; skae feeds it whole-batch tensor
-slices (no per-sample ``Dataset.__getitem__`` + collation) from data placed on
-the training device once per fit.
+skorch runs the epochs, the optimiser steps and the history; :class:`Monitor` decides
+when to stop, which weights to keep and when training has diverged. ``build_net`` is
+the one place where skae's configuration maps to skorch, and ``train`` the one place
+a net is trained: it leaves the module in eval mode and reports what happened.
 """
 
-import copy
 import math
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
-import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import Callback, LRScheduler, ProgressBar
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ._device import fits_on, rng_devices
+from ._feeding import BatchIterator
+from ._graphs import GraphSteps
 
-AUTO_BATCH_SIZE = 200
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")
-PREDICT_BATCH_SIZE = 8192
-# ``cuda_graphs``: the device types whose training steps are captured, and how many
-# full batches run eagerly first (lazy initialisation: Adam's state, cuBLAS's workspace)
-GRAPH_DEVICE_TYPES = ("cuda",)
-GRAPH_WARMUP_STEPS = 3
+# a training loss this many times its start (or its floor) is divergence
+DIVERGENCE_FACTOR = 1e3
+DIVERGENCE_FLOOR = 1e-2
+# a loss this large before training means X is far off the scale the model standardises by
+DATA_SCALE_LIMIT = 1e6
+# rows of the training data that give the starting loss when nothing is held out
+REFERENCE_ROWS = 2048
 
 
-def to_torch(X, device):
-    """Rows of a dense array as a tensor on ``device`` (no copy when it can be avoided).
-
-    A CSR matrix stays where it is: batches are densified one at a time.
-    A dense array goes to ``device`` once when it fits there.
-    """
-    if sp.issparse(X):
-        return X
-    with warnings.catch_warnings():
-        # read-only memmaps (as joblib hands its workers) are only ever read
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        tensor = torch.from_numpy(np.ascontiguousarray(X))
-    if fits_on(device, tensor.nbytes):
-        tensor = tensor.to(device)
-    return tensor
+class StopTraining(Exception):
+    """Raised by :class:`Monitor` to end training (skorch's EarlyStopping raises
+    KeyboardInterrupt, which would make a user's Ctrl-C indistinguishable)."""
 
 
-def take(A, idx, device):
-    """Rows ``idx`` (a slice or an index tensor) of a tensor or CSR matrix, on ``device``."""
-    if sp.issparse(A):
-        rows = idx if isinstance(idx, slice) else idx.numpy()
-        return torch.from_numpy(A[rows].toarray()).to(device)
-    return A[idx].to(device, non_blocking=True)
-
-
-class TensorData(torch.utils.data.Dataset):
-    """Training rows kept as one tensor (or CSR matrix); ``y=None`` means the target is X.
-
-    ``rows`` selects a subset without copying it (the early-stopping hold-out);
-    ``generator`` shuffles the training batches.
-    """
-
-    def __init__(self, X, y=None, *, device, rows=None, generator=None):
-        self.X, self.y, self.device = X, y, device
-        self.rows, self.generator = rows, generator
-        if rows is not None:
-            self.rows = rows.to(self.index_device)
-
-    @property
-    def index_device(self):
-        """Where row indices live: with X when X is a tensor (on the device, say)."""
-        return self.X.device if isinstance(self.X, torch.Tensor) else torch.device("cpu")
-
-    def __len__(self):
-        return self.X.shape[0] if self.rows is None else len(self.rows)
-
-    def __getitem__(self, i):
-        return self.batch(torch.tensor([i]))
-
-    def subset(self, rows):
-        rows = rows if self.rows is None else self.rows[rows]
-        return TensorData(self.X, self.y, device=self.device, rows=rows,
-                          generator=self.generator)
-
-    def batch(self, idx):
-        if self.rows is not None:
-            idx = self.rows[idx]
-        Xb = take(self.X, idx, self.device)
-        yb = Xb if self.y is None else take(self.y, idx, self.device)
-        return Xb, yb
-
-
-class BatchIterator:
-    """Whole-batch slices of a :class:`TensorData`, shuffled once per epoch."""
-
-    def __init__(self, dataset, batch_size, shuffle=False):
-        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
-
-    def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
-
-    def __iter__(self):
-        n, size = len(self.dataset), self.batch_size
-        if self.shuffle:
-            # drawn on the CPU (the seeded generator), moved to the data once per epoch
-            order = torch.randperm(n, generator=self.dataset.generator)
-            order = order.to(self.dataset.index_device)
-            return (self.dataset.batch(order[i:i + size]) for i in range(0, n, size))
-        return (self.dataset.batch(slice(i, i + size)) for i in range(0, n, size))
-
-
-class HoldOut:
-    """skorch ``train_split``: hold out a seeded ``fraction`` of the rows for validation."""
-
-    def __init__(self, fraction, seed):
-        self.fraction, self.seed = fraction, seed
-
-    def __call__(self, dataset, y=None):
-        n = len(dataset)
-        n_valid = max(1, round(self.fraction * n))
-        if n - n_valid < 1:
-            raise ValueError(
-                f"early_stopping needs at least 2 samples to hold out "
-                f"validation_fraction={self.fraction}; got n_samples={n}."
-            )
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
-        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
-
-
-class StopOnDivergence(Callback):
-    """Raise ``FloatingPointError`` once the epoch's training loss is not finite."""
-
-    def on_epoch_end(self, net, **kwargs):
-        loss = net.history[-1, "train_loss"]
-        if not math.isfinite(loss):
-            raise FloatingPointError(
-                f"Training diverged: the training loss became {loss} at epoch "
-                f"{len(net.history)}. Try a smaller learning_rate (now {net.lr})."
-            )
-
-
-def optimizer_params(solver, learning_rate, alpha, momentum, device):
-    """skorch's ``optimizer`` parameters for ``solver``; ``alpha`` is an L2 penalty on weights."""
-    if solver == "lbfgs":
-        # one epoch = one full-batch L-BFGS step of up to 20 iterations
-        return {"optimizer": torch.optim.LBFGS, "lr": 1.0,
-                "optimizer__line_search_fn": "strong_wolfe"}
-    extra = {"optimizer__momentum": momentum} if solver == "sgd" else {}
-    return {
-        "optimizer": torch.optim.SGD if solver == "sgd" else torch.optim.Adam,
-        "lr": learning_rate,
-        **extra,
-        "optimizer__weight_decay": alpha,
-        "optimizer__param_groups": [("*bias", {"weight_decay": 0.0})],
-        "optimizer__fused": device.type in ("cpu", "cuda"),
-    }
-
-
-def map_leaves(obj, leaf_type, convert):
-    """``obj`` with every ``leaf_type`` leaf (in dicts, lists, tuples) replaced by ``convert``."""
-    if isinstance(obj, leaf_type):
-        return convert(obj)
-    if isinstance(obj, dict):
-        return {k: map_leaves(v, leaf_type, convert) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(map_leaves(v, leaf_type, convert) for v in obj)
-    return obj
-
-
-class StepGraph:
-    """One training step captured as a CUDA graph, replayed on fresh batches.
-
-    ``step(batch)`` (skorch's ``train_step``: zero the gradients, forward, loss,
-    backward, Adam's update) runs once under capture on static copies of ``batch``;
-    each call copies a batch of the same shape into those copies and replays the
-    graph: one launch for the whole step. Valid while the learning rate it captured
-    (a constant of the graph) holds.
-    """
-
-    def __init__(self, step, batch, stream):
-        Xb, yb = batch
-        X = Xb.clone()
-        self.batch = (X, X if yb is Xb else yb.clone())  # an autoencoder's target is X
-        self._capture(step, stream)
-
-    def _capture(self, step, stream):
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph, stream=stream):
-            outputs = step(self.batch)
-        # detached: an autograd graph kept alive would tie later eager steps to the
-        # capture's stream (torch warns of an AccumulateGrad stream mismatch)
-        self.outputs = map_leaves(outputs, torch.Tensor, torch.Tensor.detach)
-
-    def _replay(self):
-        self.graph.replay()
-
-    def __call__(self, batch):
-        X, y = self.batch
-        X.copy_(batch[0])
-        if y is not X:
-            y.copy_(batch[1])
-        self._replay()
-        return self.outputs
-
-
-class _Net(NeuralNet):
+class _Net(GraphSteps, NeuralNet):
     """skorch's NeuralNet plus an L2 term, bf16 autocast, torch.compile and CUDA graphs.
 
     ``l2``: explicit L2 penalty for optimisers without weight decay (L-BFGS).
@@ -214,81 +42,42 @@ class _Net(NeuralNet):
     go through ``torch.compile`` of ``module_``, which shares its parameters; ``module_``
     itself stays a plain module (pickles, deep-copies, ``encode``/``decode``) and the
     compiled wrapper is rebuilt lazily, never pickled. ``cuda_graphs``: see
-    :meth:`train_step`.
+    :class:`~skae._graphs.GraphSteps`. ``config`` is the
+    :class:`~skae._config.TrainConfig` it was built from and ``module_spec`` the
+    module's constructor arguments, both kept for persistence.
     """
 
     def __init__(self, *args, l2=0.0, autocast_bf16=False, compile_forward=False,
-                 cuda_graphs=False, **kwargs):
+                 cuda_graphs=False, config=None, module_spec=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.l2 = l2
         self.autocast_bf16 = autocast_bf16
         self.compile_forward = compile_forward
         self.cuda_graphs = cuda_graphs
+        self.config = config
+        self.module_spec = module_spec
 
     def __getstate__(self):
         state = super().__getstate__()
-        for name in ("_compiled_forward", "_step_graph", "_graph_stream", "_graph_warmups"):
+        for name in ("_compiled_forward", *self._GRAPH_STATE):
             state.pop(name, None)
         return state
 
-    def train_step(self, batch, **fit_params):
-        """skorch's training step; with ``cuda_graphs``, replayed from a CUDA graph.
+    def partial_fit(self, X, y=None, epochs=None):
+        """skorch's ``partial_fit``, except that a KeyboardInterrupt is not swallowed.
 
-        A full batch (``batch_size`` rows) of an Adam fit on CUDA replays the whole
-        step, captured once per learning rate (the cosine schedule recaptures once an
-        epoch). The first ``GRAPH_WARMUP_STEPS`` full batches of the net, and every
-        partial batch, run eagerly; so does everything when ``compile`` is set (its own
-        CUDA graphs cannot nest in this one). Each batch is still one optimiser step on
-        its own rows: the graph changes how the step is launched, not what it computes.
+        :class:`Monitor` stops training with :class:`StopTraining`; a user's Ctrl-C
+        reaches :func:`train`, which decides what to keep.
         """
-        if not self._graphs_apply(batch, fit_params):
-            return super().train_step(batch, **fit_params)
-        state = self.__dict__  # kept out of skorch's attribute checks, never pickled
-        if "_graph_warmups" not in state:
-            state["_graph_stream"] = (torch.cuda.Stream(self.device)
-                                      if torch.device(self.device).type == "cuda" else None)
-            state["_graph_warmups"] = 0
-        stream = state["_graph_stream"]
-        if state["_graph_warmups"] < GRAPH_WARMUP_STEPS:
-            state["_graph_warmups"] += 1
-            return self._on_stream(stream, lambda: super(_Net, self).train_step(batch))
-        lrs = tuple(group["lr"] for group in self.optimizer_.param_groups)
-        captured = state.get("_step_graph")
-        if captured is None or captured[0] != lrs:  # the old graph's step size is stale
-            self.drop_graphs()  # its memory goes before the new capture takes more
-            captured = state["_step_graph"] = (lrs, self._capture_step(batch, stream))
-        return captured[1](batch)
-
-    def _graphs_apply(self, batch, fit_params):
-        return (self.cuda_graphs and not self.compile_forward and not fit_params
-                and torch.device(self.device).type in GRAPH_DEVICE_TYPES
-                and isinstance(self.optimizer_, torch.optim.Adam)
-                and len(batch[0]) == self.batch_size)
-
-    @staticmethod
-    def _on_stream(stream, fn):
-        """``fn()`` on a side ``stream`` (graph capture wants its warm-up there)."""
-        if stream is None:
-            return fn()
-        stream.wait_stream(torch.cuda.current_stream(stream.device))
-        with torch.cuda.stream(stream):
-            out = fn()
-        torch.cuda.current_stream(stream.device).wait_stream(stream)
-        return out
-
-    def _capture_step(self, batch, stream):
-        groups = self.optimizer_.param_groups
-        for group in groups:  # Adam refuses capture otherwise; fused Adam computes the same
-            group["capturable"] = True
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
         try:
-            return StepGraph(super().train_step, batch, stream)
-        finally:
-            for group in groups:
-                group["capturable"] = False
-
-    def drop_graphs(self):
-        """Forget the captured step (its memory goes back to the allocator)."""
-        self.__dict__.pop("_step_graph", None)
+            self.fit_loop(X, y, epochs=epochs, _routing_method="partial_fit")
+        except StopTraining:
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return self
 
     def infer(self, x, **fit_params):
         module = self.module_
@@ -354,101 +143,172 @@ class _Net(NeuralNet):
         return loss
 
 
-def resolve_batch_size(solver, batch_size):
-    """Rows per batch for skorch: -1 (skorch's "all rows") for full-batch L-BFGS."""
-    if solver == "lbfgs":
-        return -1
-    return AUTO_BATCH_SIZE if batch_size == "auto" else batch_size
+def evaluate(net, data, training=False):
+    """Mean loss of ``net`` over ``data`` (weighted by batch size), without gradients.
+
+    In eval mode by default; ``training=True`` measures the loss training optimises
+    (with a denoising model's corruption).
+    """
+    net._set_training(training)
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for Xb, yb in BatchIterator(data, 4096):
+            loss = net.get_loss(net.infer(Xb), yb, X=Xb, training=False)
+            total += float(loss) * len(Xb)
+            count += len(Xb)
+    return total / max(count, 1)
 
 
-def build_net(params, *, module, module_kwargs, criterion, criterion_kwargs, device, seed):
-    """A skorch net from an estimator's flat ``params``; the only place they map to skorch."""
-    full_batch = params["solver"] == "lbfgs"
-    stopper = EarlyStopping(
-        monitor="valid_loss" if params["early_stopping"] else "train_loss",
-        patience=params["n_iter_no_change"], threshold=params["tol"],
-        threshold_mode="abs", load_best=params["early_stopping"],
-    )
-    callbacks = [("diverged", StopOnDivergence()), ("stopper", stopper)]
-    if params["learning_rate_schedule"] == "cosine" and not full_batch:
+def clone_state(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+class Monitor(Callback):
+    """Stopping, divergence and the weights to keep, in one callback.
+
+    Before the first epoch it measures the starting training loss on the first
+    training rows (and, with ``valid``, the held-out loss). A start that is not finite,
+    or absurdly large, means X is far off the scale the model standardises by; a
+    training loss that later turns non-finite or exceeds ``DIVERGENCE_FACTOR`` times
+    the start is divergence of the steps. Both raise FloatingPointError saying which.
+
+    With ``valid`` it records ``valid_loss`` after every epoch and keeps the weights of
+    the best epoch (the start counts as epoch 0 when ``keep_start``); it stops after
+    ``patience`` epochs without an improvement of ``tol`` of the monitored loss.
+    """
+
+    def __init__(self, *, patience, tol, valid=None, keep_start=False):
+        self.patience, self.tol, self.valid, self.keep_start = patience, tol, valid, keep_start
+
+    def on_train_begin(self, net, X=None, **kwargs):
+        self.start_loss_ = evaluate(net, _head(X), training=True)
+        if not math.isfinite(self.start_loss_) or self.start_loss_ > DATA_SCALE_LIMIT:
+            raise FloatingPointError(
+                f"Training cannot start: the loss before any step is {self.start_loss_:.3g}. "
+                "X's values are far off the scale the model standardises by (set by the "
+                "first fit or partial_fit call); rescale X, or refit from scratch."
+            )
+        self.epochs_, self.misses_, self.best_epoch_ = 0, 0, None
+        self.best_loss_, self.best_state_ = math.inf, None
+        self.reference_ = math.inf
+        if self.valid is not None and self.keep_start:
+            self.best_loss_, self.best_epoch_ = evaluate(net, self.valid), 0
+            self.best_state_ = clone_state(net.module_)
+            self.reference_ = self.best_loss_
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+        loss = net.history[-1, "train_loss"]
+        limit = DIVERGENCE_FACTOR * max(self.start_loss_, DIVERGENCE_FLOOR)
+        if not math.isfinite(loss) or loss > limit:
+            raise FloatingPointError(
+                f"Training diverged: the training loss reached {loss:.3g} at epoch "
+                f"{len(net.history)}, from {self.start_loss_:.3g} at the start. The step is "
+                f"too large for this model: try a smaller learning_rate (now {net.lr})."
+            )
+        monitored = loss
+        if self.valid is not None:
+            monitored = evaluate(net, self.valid)
+            net.history.record("valid_loss", monitored)
+            if monitored < self.best_loss_:
+                self.best_loss_, self.best_epoch_ = monitored, self.epochs_
+                self.best_state_ = clone_state(net.module_)
+        self.misses_ = 0 if monitored < self.reference_ - self.tol else self.misses_ + 1
+        self.reference_ = min(self.reference_, monitored)
+        if self.misses_ >= self.patience:
+            raise StopTraining
+
+    def restore_best(self, net):
+        """Load the best epoch's weights, when they were kept; return that epoch."""
+        if self.best_state_ is not None:
+            net.module_.load_state_dict(self.best_state_)
+        return self.best_epoch_
+
+
+def _head(dataset):
+    n = min(len(dataset), REFERENCE_ROWS)
+    return dataset.subset(torch.arange(n))
+
+
+def build_net(config, *, module, criterion, device, monitor, module_spec=None):
+    """A skorch net for ``module`` trained as ``config`` (a TrainConfig) says.
+
+    The only place skae's configuration maps to skorch.
+    """
+    callbacks = [("monitor", monitor)]
+    if config.learning_rate_schedule == "cosine" and not config.full_batch:
         callbacks.append(("lr_schedule", LRScheduler(
-            CosineAnnealingLR, T_max=max(params["max_iter"], 1), step_every="epoch")))
-    if params["verbose"] >= 1 and not full_batch:
+            CosineAnnealingLR, T_max=max(config.max_iter, 1), step_every="epoch")))
+    if config.verbose >= 1 and not config.full_batch:
         callbacks.append(("progress", ProgressBar()))
-    prefixed = {f"module__{k}": v for k, v in module_kwargs.items()}
-    prefixed |= {f"criterion__{k}": v for k, v in criterion_kwargs.items()}
     return _Net(
-        module, criterion=criterion, **prefixed,
-        **optimizer_params(params["solver"], params["learning_rate"], params["alpha"],
-                           params["momentum"], device),
-        l2=params["alpha"] if full_batch else 0.0,
-        autocast_bf16=params["precision"] == "bf16-mixed", compile_forward=params["compile"],
-        cuda_graphs=params["cuda_graphs"],
-        max_epochs=params["max_iter"],
-        batch_size=resolve_batch_size(params["solver"], params["batch_size"]),
+        module, criterion=criterion,
+        **optimizer_params(config, device),
+        l2=config.alpha if config.full_batch else 0.0,
+        autocast_bf16=config.precision == "bf16-mixed", compile_forward=config.compile,
+        cuda_graphs=config.cuda_graphs, config=config, module_spec=module_spec,
+        max_epochs=config.max_iter, batch_size=config.rows_per_batch(),
         iterator_train=BatchIterator, iterator_valid=BatchIterator,
-        iterator_train__shuffle=params["shuffle"] and not full_batch,
-        train_split=(HoldOut(params["validation_fraction"], seed)
-                     if params["early_stopping"] else None),
-        callbacks=callbacks, device=device, verbose=params["verbose"],
+        iterator_train__shuffle=config.shuffle and not config.full_batch,
+        train_split=None, callbacks=callbacks, device=device, verbose=config.verbose,
     )
 
 
-@contextmanager
-def local_rng(seed, device):
-    """Seed torch inside ``fork_rng``: the caller's global RNG state is left as it was."""
-    with torch.random.fork_rng(devices=rng_devices(device)):
-        torch.manual_seed(seed)
-        yield
+def optimizer_params(config, device):
+    """skorch's ``optimizer`` parameters for ``config.solver``; ``alpha`` is an L2 penalty."""
+    if config.full_batch:
+        # one epoch = one full-batch L-BFGS step of up to 20 iterations
+        return {"optimizer": torch.optim.LBFGS, "lr": 1.0,
+                "optimizer__line_search_fn": "strong_wolfe"}
+    extra = {"optimizer__momentum": config.momentum} if config.solver == "sgd" else {}
+    return {
+        "optimizer": torch.optim.SGD if config.solver == "sgd" else torch.optim.Adam,
+        "lr": config.learning_rate,
+        **extra,
+        "optimizer__weight_decay": config.alpha,
+        "optimizer__param_groups": [("*bias", {"weight_decay": 0.0})],
+        "optimizer__fused": device.type in ("cpu", "cuda"),
+    }
 
 
 @dataclass
 class TrainResult:
+    """What one call of :func:`train` did. ``best_epoch``: the epoch whose weights were
+    kept (0: the start), None when the last weights were kept."""
+
     epochs: int
     stopped_early: bool
     interrupted: bool
+    best_epoch: int | None
 
 
-def initialize_net(net, seed):
-    """Build the net's module, optimiser and callbacks with torch seeded locally."""
-    with local_rng(seed, net.device):
-        net.initialize()
-    return net
+def train(net, data, *, epochs):
+    """Train ``net`` (initialised) for up to ``epochs`` epochs on ``data``.
 
-
-def train(net, data, *, epochs, seed):
-    """Initialise ``net`` if needed and train it ``epochs`` epochs on ``data``."""
-    before = len(net.history) if net.initialized_ else 0
-    with local_rng(seed, net.device):
-        if not net.initialized_:
-            net.initialize()
-        try:
-            net.partial_fit(data, epochs=epochs)
-        finally:
-            net.drop_graphs()
-    net.module_.eval()
-    ran = len(net.history) - before
-    stopper = dict(net.callbacks_)["stopper"]
-    stopped = stopper.misses_ >= stopper.patience
-    return TrainResult(ran, stopped, interrupted=ran < epochs and not stopped)
-
-
-def forward_in_batches(module, method, X, device, post=None, batch_size=PREDICT_BATCH_SIZE):
-    """``getattr(module, method)`` applied to the rows of ``X`` one batch at a time, as numpy.
-
-    float64 input is computed in float64 by a float64 copy of the module (made once per
-    call); ``post(x_batch, out_batch)``, when given, reduces each batch on the device.
+    A KeyboardInterrupt after at least one complete epoch ends training and is reported
+    in the result (the unfinished epoch is dropped from the history); one before that
+    propagates. Any other exception propagates too.
     """
-    if X.dtype == np.float64:
-        module = copy.deepcopy(module).to(torch.float64)
-    fn = getattr(module, method)
-    X_rows = to_torch(X, torch.device("cpu"))
-    outs = []
-    with torch.inference_mode():
-        for start in range(0, X.shape[0], batch_size):
-            xb = take(X_rows, slice(start, start + batch_size), device)
-            out = fn(xb)
-            if post is not None:
-                out = post(xb, out)
-            outs.append(out.cpu().numpy())
-    return outs[0] if len(outs) == 1 else np.concatenate(outs)
+    before = len(net.history)
+    monitor = dict(net.callbacks_)["monitor"]
+    interrupted = False
+    try:
+        net.partial_fit(data, epochs=epochs)
+    except KeyboardInterrupt:
+        while len(net.history) > before and not _complete(net.history[-1], monitor):
+            net.history.pop()
+        if len(net.history) == before:
+            raise
+        interrupted = True
+    finally:
+        net.drop_graphs()
+    ran = len(net.history) - before
+    best = monitor.restore_best(net)
+    net.module_.eval()
+    stopped = not interrupted and ran < epochs
+    return TrainResult(ran, stopped, interrupted, best)
+
+
+def _complete(epoch, monitor):
+    return "train_loss" in epoch and (monitor.valid is None or "valid_loss" in epoch)
+

@@ -1,8 +1,9 @@
 """Corruption functions for denoising autoencoders, and their registry.
 
-Each function takes a batch ``x`` (a tensor), a ``ratio`` and per-feature ``stats``
-(tensors ``std``, ``min`` and ``max`` of the training data) and returns a corrupted
-copy, drawing from torch's current random state (which skae seeds locally).
+Each function takes a batch ``x`` (a tensor), a ``ratio``, per-feature ``stats``
+(tensors ``std``, ``min`` and ``max`` of the training data) and a ``generator`` (a
+``torch.Generator`` on ``x``'s device; None: torch's global one) and returns a
+corrupted copy. skae passes a local generator, seeded from ``random_state``.
 
 Examples
 --------
@@ -21,7 +22,11 @@ import numpy as np
 import torch
 
 
-def masking(x, ratio, stats):
+def _uniform(x, generator):
+    return torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+
+
+def masking(x, ratio, stats, generator=None):
     """Set a random fraction ``ratio`` of the entries to zero ("zero-masking").
 
     Parameters
@@ -32,6 +37,8 @@ def masking(x, ratio, stats):
         Probability that an entry is zeroed, in [0, 1).
     stats : dict
         Unused; present so every noise takes the same arguments.
+    generator : torch.Generator or None, default=None
+        Source of the random draws (None: torch's global one).
 
     Returns
     -------
@@ -43,10 +50,10 @@ def masking(x, ratio, stats):
     >>> masking(torch.ones(1, 4), 0.0, {})
     tensor([[1., 1., 1., 1.]])
     """
-    return x * (torch.rand_like(x) >= ratio)
+    return x * (_uniform(x, generator) >= ratio)
 
 
-def gaussian(x, ratio, stats):
+def gaussian(x, ratio, stats, generator=None):
     """Add Gaussian noise with standard deviation ``ratio`` times each feature's.
 
     Parameters
@@ -57,6 +64,8 @@ def gaussian(x, ratio, stats):
         Noise standard deviation as a multiple of each feature's, at least 0.
     stats : dict
         ``stats["std"]``, the per-feature standard deviation of the training data.
+    generator : torch.Generator or None, default=None
+        Source of the random draws (None: torch's global one).
 
     Returns
     -------
@@ -68,10 +77,11 @@ def gaussian(x, ratio, stats):
     >>> gaussian(torch.zeros(1, 2), 0.5, {"std": torch.zeros(2)})
     tensor([[0., 0.]])
     """
-    return x + ratio * stats["std"] * torch.randn_like(x)
+    noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    return x + ratio * stats["std"] * noise
 
 
-def salt_and_pepper(x, ratio, stats):
+def salt_and_pepper(x, ratio, stats, generator=None):
     """Set a fraction ``ratio`` of the entries to their feature's minimum or maximum.
 
     Which of the two is a fair coin per entry.
@@ -84,6 +94,8 @@ def salt_and_pepper(x, ratio, stats):
         Probability that an entry is replaced, in [0, 1).
     stats : dict
         ``stats["min"]`` and ``stats["max"]``, per-feature extremes seen in training.
+    generator : torch.Generator or None, default=None
+        Source of the random draws (None: torch's global one).
 
     Returns
     -------
@@ -96,8 +108,8 @@ def salt_and_pepper(x, ratio, stats):
     >>> salt_and_pepper(torch.full((1, 3), 0.5), 0.0, stats)
     tensor([[0.5000, 0.5000, 0.5000]])
     """
-    hit = torch.rand_like(x) < ratio
-    salt = torch.rand_like(x) < 0.5
+    hit = _uniform(x, generator) < ratio
+    salt = _uniform(x, generator) < 0.5
     return torch.where(hit, torch.where(salt, stats["max"], stats["min"]), x)
 
 

@@ -27,20 +27,35 @@ def _shape_calculator(operator):
         [n_rows, operator.raw_operator.n_components_])
 
 
+def _layer_graph(layer, node, dtype, opv):
+    """The ONNX graph of one encoder layer (Linear, activation, Sequential or Residual)."""
+    from skl2onnx.algebra import onnx_ops as ops
+
+    from ._modules import Residual
+
+    activations = {nn.ReLU: ops.OnnxRelu, nn.Tanh: ops.OnnxTanh, nn.Sigmoid: ops.OnnxSigmoid}
+    if isinstance(layer, nn.Linear):
+        weight = layer.weight.detach().cpu().numpy().T.astype(dtype)
+        bias = layer.bias.detach().cpu().numpy().astype(dtype)
+        return ops.OnnxAdd(ops.OnnxMatMul(node, weight, op_version=opv), bias, op_version=opv)
+    if isinstance(layer, Residual):
+        return ops.OnnxAdd(_layer_graph(layer.linear, node, dtype, opv),
+                           _layer_graph(layer.branch, node, dtype, opv), op_version=opv)
+    if isinstance(layer, nn.Sequential):
+        for sub in layer:
+            node = _layer_graph(sub, node, dtype, opv)
+        return node
+    if type(layer) in activations:
+        return activations[type(layer)](node, op_version=opv)
+    return node  # nn.Identity
+
+
 def _encoder_graph(estimator, X, dtype, opv):
     from skl2onnx.algebra import onnx_ops as ops
 
-    activations = {nn.ReLU: ops.OnnxRelu, nn.Tanh: ops.OnnxTanh, nn.Sigmoid: ops.OnnxSigmoid}
     node = ops.OnnxDiv(ops.OnnxSub(X, estimator.mean_.astype(dtype), op_version=opv),
                        np.array([estimator.scale_], dtype=dtype), op_version=opv)
-    for layer in estimator.module_.encoder:
-        if isinstance(layer, nn.Linear):
-            weight = layer.weight.detach().cpu().numpy().T.astype(dtype)
-            bias = layer.bias.detach().cpu().numpy().astype(dtype)
-            node = ops.OnnxAdd(ops.OnnxMatMul(node, weight, op_version=opv), bias, op_version=opv)
-        elif type(layer) in activations:
-            node = activations[type(layer)](node, op_version=opv)
-    return node
+    return _layer_graph(estimator.module_.encoder, node, dtype, opv)
 
 
 def _converter(scope, operator, container):

@@ -3,6 +3,8 @@
 Each function returns a :class:`matplotlib.figure.Figure`.
 """
 
+import copy
+
 import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
@@ -20,7 +22,10 @@ def _pyplot():
 
 
 def first_layer_weights(estimator):
-    """The first ``nn.Linear`` layer's weights, shape (n_units, n_features), as numpy.
+    """The first hidden layer's weights, shape (n_units, n_features), as numpy.
+
+    The first ``nn.Linear`` of the encoder; under ``init_="pca"`` that of its hidden
+    branch (the linear path beside it holds PCA's components).
 
     Examples
     --------
@@ -32,7 +37,9 @@ def first_layer_weights(estimator):
     (16, 64)
     """
     check_is_fitted(estimator)
-    layer = next(m for m in estimator.module_.modules() if isinstance(m, nn.Linear))
+    encoder = getattr(estimator.module_, "encoder", estimator.module_)
+    encoder = getattr(encoder, "branch", encoder)  # a Residual's hidden layers
+    layer = next(m for m in encoder.modules() if isinstance(m, nn.Linear))
     return layer.weight.detach().cpu().numpy()
 
 
@@ -87,15 +94,10 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
 
 
 def _corrupt(estimator, X, seed=0):
-    corruption = estimator.module_.corruption
+    corruption = copy.deepcopy(estimator.module_.corruption).seed(seed).train()
     x = torch.as_tensor(np.asarray(X, dtype=np.float32), device=estimator.device_)
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
-        corruption.train()
-        try:
-            return corruption(x).cpu().numpy()
-        finally:
-            corruption.eval()
+    with torch.no_grad():
+        return corruption(x).cpu().numpy()
 
 
 def plot_reconstructions(estimator, X, image_shape, *, n_images=10, show_corrupted=False):

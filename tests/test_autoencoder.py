@@ -14,7 +14,8 @@ from sklearn.pipeline import make_pipeline
 
 from skae import AutoEncoderTransformer
 
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, "device": "cpu"}
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, "device": "cpu",
+        "init": "random", "early_stopping": False}
 
 
 def linear_ae(k, **kwargs):
@@ -165,7 +166,7 @@ def test_stops_once_loss_stops_improving(small):
 
 
 def test_early_stopping_records_validation_scores(small):
-    ae = AutoEncoderTransformer(3, **FAST, early_stopping=True).fit(small)
+    ae = AutoEncoderTransformer(3, **{**FAST, "early_stopping": True}).fit(small)
     assert len(ae.validation_scores_) == ae.n_iter_
     assert all(s <= 0 for s in ae.validation_scores_)
     assert AutoEncoderTransformer(3, **FAST).fit(small).validation_scores_ is None
@@ -183,7 +184,9 @@ def test_warm_start_continues_training(small):
     ae = AutoEncoderTransformer(3, **FAST, warm_start=True).fit(small)
     first = ae.net_
     ae.fit(small)
-    assert ae.net_ is first and ae.n_iter_ == 10
+    # a copy is trained (the fit is a transaction); the history carries on
+    assert ae.net_ is not first and ae.n_iter_ == 10
+    assert ae.net_.history[:5, "train_loss"] == first.history[:, "train_loss"]
 
 
 def test_verbose_prints_epochs_and_quiet_prints_nothing(small, capsys):

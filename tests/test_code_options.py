@@ -9,7 +9,8 @@ import torch
 from skae import AutoEncoderTransformer, DenoisingAutoEncoder
 from skae._modules import TiedLinear, linears
 
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 4, "random_state": 0, "device": "cpu"}
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 4, "random_state": 0, "device": "cpu",
+        "init": "random", "early_stopping": False}
 
 
 @pytest.fixture
@@ -41,8 +42,8 @@ def test_sigmoid_code_lies_in_the_unit_interval(pixels):
 
 
 def test_cross_entropy_reconstructs_in_the_unit_interval(pixels):
-    ae = DenoisingAutoEncoder(20, reconstruction_loss="cross_entropy", early_stopping=True,
-                              **{**FAST, "max_iter": 30}).fit(pixels)
+    ae = DenoisingAutoEncoder(20, reconstruction_loss="cross_entropy",
+                              **{**FAST, "max_iter": 30, "early_stopping": True}).fit(pixels)
     reconstruction = ae.inverse_transform(ae.transform(pixels))
     assert reconstruction.min() >= 0 and reconstruction.max() <= 1
     # the papers' setting: [0, 1] data is used as it is

@@ -22,7 +22,7 @@ FAST = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0, "device": 
 
 ESTIMATORS = [
     AutoEncoderTransformer(**FAST),
-    AutoEncoderTransformer(**FAST, early_stopping=True),
+    AutoEncoderTransformer(**FAST, init="random", early_stopping=False),
     AutoEncoderTransformer(**FAST, solver="sgd", learning_rate=0.01),
     AutoEncoderTransformer(hidden_layer_sizes=(), activation="identity", solver="lbfgs",
                            max_iter=3, random_state=0, device="cpu"),
@@ -31,9 +31,9 @@ ESTIMATORS = [
     # the papers' denoising autoencoder shape: sigmoid code, tied weights
     DenoisingAutoEncoder(code_activation="sigmoid", tied_weights=True, **FAST),
     StackedAutoEncoder(**FAST, pretrain_max_iter=2),
-    StackedAutoEncoder(**FAST, noise="masking", pretrain_max_iter=2),
-    StackedAutoEncoder(**FAST, noise="masking", pretrain_max_iter=2, code_activation="sigmoid",
-                       tied_weights=True),
+    StackedAutoEncoder(**FAST, pretraining="denoising", pretrain_max_iter=2),
+    StackedAutoEncoder(**FAST, pretraining="denoising", pretrain_max_iter=2,
+                       code_activation="sigmoid", tied_weights=True),
 ]
 TRANSFORMERS = list(ESTIMATORS)
 
@@ -45,7 +45,8 @@ ESTIMATORS += [
     for p in ("none", "autoencoder", "denoising")
 ] + [
     StackedAutoEncoderClassifier(**{**SUPERVISED, "learning_rate": 0.05}, solver="sgd",
-                                 pretrain_learning_rate=0.5, unlabeled_label=None),
+                                 pretraining="autoencoder", pretrain_learning_rate=0.05,
+                                 unlabeled_label=None),
     StackedAutoEncoderClassifier(**SUPERVISED, tied_weights=True, unlabeled_label=None),
 ] + [
     StackedAutoEncoderRegressor(**SUPERVISED, pretraining=p)

@@ -16,7 +16,7 @@ from skae import (
     AutoEncoderTransformer,
     DenoisingAutoEncoder,
     StackedAutoEncoderClassifier,
-    _training,
+    _graphs,
 )
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -27,7 +27,7 @@ def X(digits):
     return digits[0][:300].astype(np.float32)
 
 
-class ReplayByRerun(_training.StepGraph):
+class ReplayByRerun(_graphs.StepGraph):
     """A stand-in graph: capture keeps the step, replay runs it on the static batch."""
 
     captured = []
@@ -43,8 +43,8 @@ class ReplayByRerun(_training.StepGraph):
 @pytest.fixture
 def simulated_graphs(monkeypatch):
     """Let the CPU take the graph path, with graphs that replay by re-running the step."""
-    monkeypatch.setattr(_training, "GRAPH_DEVICE_TYPES", ("cpu",))
-    monkeypatch.setattr(_training, "StepGraph", ReplayByRerun)
+    monkeypatch.setattr(_graphs, "GRAPH_DEVICE_TYPES", ("cpu",))
+    monkeypatch.setattr(_graphs, "StepGraph", ReplayByRerun)
     ReplayByRerun.captured = []
     return ReplayByRerun.captured
 

@@ -7,7 +7,8 @@ from sklearn.pipeline import Pipeline
 
 from skae import AutoEncoderTransformer, DenoisingAutoEncoder
 
-FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, "device": "cpu"}
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, "device": "cpu",
+        "init": "random", "early_stopping": False}
 
 
 @pytest.mark.parametrize("noise", ["masking", "gaussian", "salt_and_pepper"])

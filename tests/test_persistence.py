@@ -116,12 +116,3 @@ def test_training_continues_after_unpickling_exactly_as_without(digits, make):
     copy.set_params(warm_start=True, max_iter=2).fit(X)
     np.testing.assert_array_equal(copy.transform(X), est.transform(X))
     assert copy.n_iter_ == est.n_iter_
-
-
-def test_pickles_holding_a_skorch_net_still_load(small):
-    # the format before nets were stored as plain data: the skorch net itself
-    est = AutoEncoderTransformer(2, hidden_layer_sizes=(4,), **FAST).fit(small)
-    old_state = pickle.loads(pickle.dumps(dict(vars(est))))
-    restored = AutoEncoderTransformer.__new__(AutoEncoderTransformer)
-    restored.__setstate__(old_state)
-    np.testing.assert_array_equal(restored.transform(small), est.transform(small))

@@ -36,7 +36,8 @@ def test_sgd_trains_as_a_hand_written_sgd_loop(X, alpha):
     """
     ae = AutoEncoderTransformer(3, hidden_layer_sizes=(), activation="identity", solver="sgd",
                                 momentum=0.0, alpha=alpha, learning_rate=0.1, batch_size=len(X),
-                                max_iter=1, shuffle=False, random_state=0, device="cpu")
+                                max_iter=1, shuffle=False, random_state=0, device="cpu",
+                                init="random", early_stopping=False)
     ae.fit(X)
     # the same initial weights: the same fit with a step too small to change float32 weights
     module = clone(ae).set_params(learning_rate=1e-30).fit(X).module_
@@ -79,7 +80,7 @@ def _pretrained_layer_params(monkeypatch, estimator, key, *fit_args):
     seen, build = [], _pretraining.build_net
 
     def spy(params, **kwargs):
-        seen.append(params[key])
+        seen.append(getattr(params, key))
         return build(params, **kwargs)
 
     monkeypatch.setattr(_pretraining, "build_net", spy)

@@ -34,7 +34,7 @@ def test_pretrained_weights_initialise_the_unrolled_stack(digits):
     sae = StackedAutoEncoder(8, hidden_layer_sizes=(32,), max_iter=0, pretrain_max_iter=5,
                              random_state=0, device="cpu").fit(X)
     fresh = AutoEncoderTransformer(8, hidden_layer_sizes=(32,), max_iter=1, random_state=0,
-                                   device="cpu").fit(X)
+                                   device="cpu", init="random", early_stopping=False).fit(X)
     assert sae.score(X) > fresh.score(X)  # pre-training alone already reconstructs
 
 
@@ -46,8 +46,9 @@ def test_empty_hidden_layers_is_one_layer(digits):
 
 def test_denoising_pretraining_repeats_and_differs(digits):
     X, _ = digits
-    a = StackedAutoEncoder(4, hidden_layer_sizes=(16,), noise="masking", **FAST).fit(X[:200])
-    b = StackedAutoEncoder(4, hidden_layer_sizes=(16,), noise="masking", **FAST).fit(X[:200])
+    dae = {"hidden_layer_sizes": (16,), "pretraining": "denoising", **FAST}
+    a = StackedAutoEncoder(4, **dae).fit(X[:200])
+    b = StackedAutoEncoder(4, **dae).fit(X[:200])
     c = StackedAutoEncoder(4, hidden_layer_sizes=(16,), **FAST).fit(X[:200])
     assert np.array_equal(a.transform(X[:20]), b.transform(X[:20]))
     assert a.pretrain_loss_curves_ != c.pretrain_loss_curves_
@@ -61,9 +62,10 @@ def test_no_pretraining(digits):
 
 @pytest.mark.parametrize("params, name", [
     ({"hidden_layer_sizes": (16, -1)}, "hidden_layer_sizes"),
-    ({"noise": "masking", "noise_ratio": 1.0}, "noise_ratio"),
-    ({"noise": "masking", "noise_ratio": (0.1, 0.2)}, "noise_ratio"),  # 2 for 3 layers
-    ({"noise": "gaussian", "noise_ratio": (0.1, 0.2, -1.0)}, "noise_ratio"),
+    ({"pretraining": "denoising", "noise_ratio": 1.0}, "noise_ratio"),
+    ({"pretraining": "denoising", "noise_ratio": (0.1, 0.2)}, "noise_ratio"),  # 2 for 3 layers
+    ({"pretraining": "denoising", "noise": "gaussian", "noise_ratio": (0.1, 0.2, -1.0)},
+     "noise_ratio"),
     ({"pretrain_max_iter": -1}, "pretrain_max_iter"),
     ({"tied_weights": "yes"}, "tied_weights"),
     ({"code_activation": "softmax"}, "code_activation"),
@@ -78,7 +80,8 @@ def test_bad_parameters_are_named(digits, params, name):
 
 def test_noise_ratio_per_layer_bottom_first(digits):
     X, _ = digits
-    params = {**FAST, "hidden_layer_sizes": (16, 8), "max_iter": 0, "noise": "masking"}
+    params = {**FAST, "hidden_layer_sizes": (16, 8), "max_iter": 0,
+              "pretraining": "denoising"}
     one = StackedAutoEncoder(4, **params, noise_ratio=0.25).fit(X[:200])
     ramp = StackedAutoEncoder(4, **params, noise_ratio=(0.25, 0.5, 0.25)).fit(X[:200])
     bottom, middle = (list(m.module_.encoder.parameters())[::2][:2] for m in (one, ramp))
@@ -98,11 +101,11 @@ def test_cross_entropy_needs_sigmoid_codes_below_the_top(digits):
 
 @pytest.mark.parametrize("options", [
     {},
-    {"tied_weights": True, "noise": "masking"},
+    {"tied_weights": True, "pretraining": "denoising"},
     {"code_activation": "sigmoid", "activation": "tanh"},
     # the papers' stacked denoising autoencoder
     {"reconstruction_loss": "cross_entropy", "activation": "sigmoid", "tied_weights": True,
-     "code_activation": "sigmoid", "noise": "masking"},
+     "code_activation": "sigmoid", "pretraining": "denoising"},
 ], ids=["defaults", "tied", "sigmoid-code", "papers"])
 def test_the_unrolled_stack_starts_where_pretraining_ended(digits, options):
     """max_iter=0: the stack encodes and decodes exactly as its pre-trained layers do."""
@@ -110,9 +113,8 @@ def test_the_unrolled_stack_starts_where_pretraining_ended(digits, options):
     sae = StackedAutoEncoder(4, hidden_layer_sizes=(16,), max_iter=0, pretrain_max_iter=3,
                              random_state=0, device="cpu", **options).fit(X)
     layers, _ = pretrain_stack(
-        X, (16, 4), sae.get_params(), stats=column_stats(X), mean=sae.mean_, scale=sae.scale_,
-        top_activation=sae.code_activation, noise=sae.noise, noise_ratio=sae.noise_ratio,
-        owner="test", device=torch.device("cpu"), seed=derive_seed(0))
+        X, (16, 4), sae._fit_config, stats=column_stats(X), mean=sae.mean_, scale=sae.scale_,
+        top_activation=sae.code_activation, device=torch.device("cpu"), seed=derive_seed(0))
     logits = sae.reconstruction_loss == "cross_entropy"
     with torch.no_grad():
         code = layers[1].encode(layers[0].encode(torch.from_numpy(X)))

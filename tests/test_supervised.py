@@ -123,12 +123,12 @@ def test_regressor_leaves_global_rng_alone():
 def test_tied_pretraining_decodes_with_the_encoders_transpose(digits):
     X, _ = digits
     X = (X[:300] / 16).astype(np.float32)
-    params = StackedAutoEncoderClassifier(**FAST, tied_weights=True).get_params()
+    clf = StackedAutoEncoderClassifier(**{**FAST, "hidden_layer_sizes": (16, 8)},
+                                       tied_weights=True)
     stats = column_stats(X)
-    layers, _ = pretrain_stack(X, (16, 8), params, stats=stats, mean=stats["mean"],
-                               scale=1.0, top_activation="relu", noise="masking",
-                               noise_ratio=0.25, owner="test", device=torch.device("cpu"),
-                               seed=0)
+    layers, _ = pretrain_stack(X, (16, 8), clf._build_config(), stats=stats,
+                               mean=stats["mean"], scale=1.0, top_activation="relu",
+                               device=torch.device("cpu"), seed=0)
     for layer in layers:
         encoder, decoder = layer.encoder[0], layer.decoder[0]
         assert [p for p in decoder.parameters() if p is encoder.weight]  # shared, not copied
@@ -137,9 +137,10 @@ def test_tied_pretraining_decodes_with_the_encoders_transpose(digits):
             expected = code @ encoder.weight + decoder.bias
             torch.testing.assert_close(decoder(code), expected)
     # untied layers have a decoder matrix of their own
-    untied, _ = pretrain_stack(X, (16,), {**params, "tied_weights": False}, stats=stats,
+    plain = clone(clf).set_params(tied_weights=False, pretraining="autoencoder",
+                                  hidden_layer_sizes=(16,))
+    untied, _ = pretrain_stack(X, (16,), plain._build_config(), stats=stats,
                                mean=stats["mean"], scale=1.0, top_activation="relu",
-                               noise=None, noise_ratio=0, owner="test",
                                device=torch.device("cpu"), seed=0)
     assert isinstance(untied[0].decoder[0], torch.nn.Linear)
 
@@ -168,11 +169,11 @@ def test_tied_weights_must_be_boolean(digits):
 def test_each_pretrained_layer_gets_its_own_noise_ratio(digits):
     X, _ = digits
     X = (X[:200] / 16).astype(np.float32)
-    params = StackedAutoEncoderClassifier(**FAST).get_params()
+    clf = StackedAutoEncoderClassifier(**{**FAST, "hidden_layer_sizes": (16, 8, 4)},
+                                       noise_ratio=[0.1, 0.2, 0.3])
     stats = column_stats(X)
-    layers, _ = pretrain_stack(X, (16, 8, 4), params, stats=stats, mean=stats["mean"],
-                               scale=1.0, top_activation="relu", noise="masking",
-                               noise_ratio=[0.1, 0.2, 0.3], owner="test",
+    layers, _ = pretrain_stack(X, (16, 8, 4), clf._build_config(), stats=stats,
+                               mean=stats["mean"], scale=1.0, top_activation="relu",
                                device=torch.device("cpu"), seed=0)
     assert [layer.corruption.ratio for layer in layers] == pytest.approx([0.1, 0.2, 0.3])
 

@@ -6,15 +6,9 @@ import scipy.sparse as sp
 import torch
 
 from skae import AutoEncoderTransformer
-from skae._training import (
-    BatchIterator,
-    HoldOut,
-    StopOnDivergence,
-    TensorData,
-    forward_in_batches,
-    resolve_batch_size,
-    to_torch,
-)
+from skae._config import TrainConfig
+from skae._feeding import BatchIterator, TensorData, forward_in_batches, hold_out, to_torch
+from skae._training import Monitor
 
 CPU = torch.device("cpu")
 
@@ -58,15 +52,15 @@ def test_sparse_rows_are_densified_per_batch():
 
 def test_holdout_splits_disjoint_rows_without_copying():
     d = data(20)
-    train, valid = HoldOut(0.25, seed=0)(d)
+    train, valid = hold_out(d, 0.25, seed=0)
     assert len(train) == 15 and len(valid) == 5
     assert set(train.rows.tolist()).isdisjoint(valid.rows.tolist())
     assert train.X is d.X
 
 
 def test_holdout_needs_two_rows():
-    with pytest.raises(ValueError, match="n_samples=1"):
-        HoldOut(0.1, seed=0)(data(1))
+    with pytest.raises(ValueError, match="n_samples = 1"):
+        hold_out(data(1), 0.1, seed=0)
 
 
 def test_float32_arrays_are_not_copied():
@@ -75,9 +69,9 @@ def test_float32_arrays_are_not_copied():
 
 
 def test_batch_size_resolution():
-    assert resolve_batch_size("adam", "auto") == 200
-    assert resolve_batch_size("adam", 32) == 32
-    assert resolve_batch_size("lbfgs", 32) == -1
+    assert TrainConfig(batch_size="auto").rows_per_batch() == 200
+    assert TrainConfig(batch_size=32).rows_per_batch() == 32
+    assert TrainConfig(solver="lbfgs", batch_size=32).rows_per_batch() == -1
 
 
 def test_forward_in_batches_matches_one_pass_and_keeps_dtype():
@@ -91,21 +85,26 @@ def test_forward_in_batches_matches_one_pass_and_keeps_dtype():
     assert next(module.parameters()).dtype == torch.float32  # the original is untouched
 
 
-def test_divergence_callback_names_the_loss():
-    class History(list):
-        def __getitem__(self, key):
-            return {"train_loss": float("nan")}["train_loss"]
+def test_divergence_names_the_loss_and_its_start():
+    monitor = Monitor(patience=5, tol=0.0)
+    monitor.start_loss_, monitor.epochs_, monitor.misses_ = 0.5, 0, 0
 
     class Net:
-        history, lr = History([{}]), 0.5
+        history, lr = [{"train_loss": float("nan")}], 0.5
 
-    with pytest.raises(FloatingPointError, match="nan at epoch 1"):
-        StopOnDivergence().on_epoch_end(Net())
+    class History(list):
+        def __getitem__(self, key):
+            return super().__getitem__(key[0])[key[1]] if isinstance(key, tuple) else (
+                super().__getitem__(key))
+
+    Net.history = History(Net.history)
+    with pytest.raises(FloatingPointError, match="nan at epoch 1, from 0.5"):
+        monitor.on_epoch_end(Net())
 
 
 def test_keyboard_interrupt_keeps_weights_and_warns(monkeypatch, small):
     calls = {"n": 0}
-    original = StopOnDivergence.on_epoch_end
+    original = Monitor.on_epoch_end
 
     def interrupt_at_epoch_3(self, net, **kwargs):
         original(self, net, **kwargs)
@@ -113,14 +112,14 @@ def test_keyboard_interrupt_keeps_weights_and_warns(monkeypatch, small):
         if calls["n"] == 3:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(StopOnDivergence, "on_epoch_end", interrupt_at_epoch_3)
+    monkeypatch.setattr(Monitor, "on_epoch_end", interrupt_at_epoch_3)
     ae = AutoEncoderTransformer(3, hidden_layer_sizes=(8,), max_iter=20, random_state=0,
-                                device="cpu")
+                                device="cpu", early_stopping=False, init="random")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ae.fit(small)
-    assert ae.n_iter_ == 3
-    assert any("interrupted after 3 epoch" in str(w.message) for w in caught)
+    assert ae.n_iter_ == 3 == len(ae.loss_curve_)
+    assert any("interrupted after 3 complete epoch" in str(w.message) for w in caught)
     assert np.isfinite(ae.transform(small)).all()
 
 
@@ -135,8 +134,8 @@ def test_batch_losses_read_once_per_epoch_give_skorchs_history(monkeypatch, smal
     ours = AutoEncoderTransformer(3, **params).fit(small)
     monkeypatch.setattr(_Net, "run_single_epoch", NeuralNet.run_single_epoch)
     skorchs = AutoEncoderTransformer(3, **params).fit(small)
-    for key in ("train_loss", "valid_loss", "train_batch_count", "valid_batch_count"):
+    for key in ("train_loss", "valid_loss", "train_batch_count"):
         assert ours.net_.history[:, key] == skorchs.net_.history[:, key]
-    for key in ("train_loss", "train_batch_size", "valid_loss", "valid_batch_size"):
+    for key in ("train_loss", "train_batch_size"):
         assert (ours.net_.history[:, "batches", :, key]
                 == skorchs.net_.history[:, "batches", :, key])
