@@ -60,7 +60,8 @@ def pretraining_epoch(X, width, batch, device):
     dae = DenoisingAutoEncoder(width, hidden_layer_sizes=(), activation="sigmoid",
                                code_activation="sigmoid", tied_weights=True,
                                reconstruction_loss="cross_entropy", noise_ratio=0.25,
-                               batch_size=batch, device=device, **SGD).fit(X)
+                               batch_size=batch, device=device, early_stopping=False,
+                               **SGD).fit(X)
     return dae.net_.history[-1, "dur"]
 
 

@@ -81,7 +81,8 @@ def main():
     for (name, (X, shape)), (network, params), ratio in itertools.product(
             datasets.items(), networks.items(), (0.0, 0.25, 0.5)):
         dae = DenoisingAutoEncoder(noise_ratio=ratio, max_iter=5 if args.quick else 50,
-                                   random_state=0, device=args.device, **params)
+                                   random_state=0, device=args.device, init="random",
+                                   early_stopping=False, **params)
         _, seconds = timed(dae.fit, X)
         W = first_layer_weights(dae)
         rows.append({"images": name, "network": network, "masking": ratio,

@@ -49,7 +49,8 @@ VARIANTS = {  # name: (estimator parameters, TF32 matrix products)
 def skae_epochs(X, device, epochs, **params):
     ae = AutoEncoderTransformer(CODE, hidden_layer_sizes=HIDDEN, batch_size=BATCH,
                                 max_iter=epochs, tol=0.0, n_iter_no_change=epochs,
-                                random_state=0, device=device, **params).fit(X)
+                                random_state=0, device=device, init="random",
+                                early_stopping=False, **params).fit(X)
     durations = ae.net_.history[:, "dur"]
     return float(np.median(durations[1:] if len(durations) > 1 else durations)), ae
 

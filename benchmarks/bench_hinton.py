@@ -44,7 +44,8 @@ def run(contender, X, X_test, device, epochs, pretrain_epochs, loss="mse", alpha
             "cuda_graphs": cuda_graphs}
     models = {
         "pca": lambda: PCA(CODE),
-        "deep": lambda: AutoEncoderTransformer(CODE, reconstruction_loss=loss, **deep),
+        "deep": lambda: AutoEncoderTransformer(CODE, reconstruction_loss=loss, init="random",
+                                               early_stopping=False, **deep),
         "stacked": lambda: StackedAutoEncoder(CODE, pretrain_max_iter=pretrain_epochs, **deep),
         "defaults": lambda: AutoEncoderTransformer(CODE, random_state=0, device="cpu"),
     }

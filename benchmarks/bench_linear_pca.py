@@ -58,7 +58,8 @@ def main():
     for solver, params in solvers.items():
         ae = AutoEncoderTransformer(k, hidden_layer_sizes=(), activation="identity", alpha=0.0,
                                     tol=0.0, n_iter_no_change=params["max_iter"],
-                                    random_state=0, device=args.device, **params)
+                                    random_state=0, device=args.device, init="random",
+                                    early_stopping=False, **params)
         _, seconds = timed(ae.fit, X)
         decoder = ae.module_.decoder[0].weight.detach().cpu().numpy().astype(np.float64)
         U = recovered_directions(decoder, X, ae.mean_)

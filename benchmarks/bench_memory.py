@@ -50,25 +50,27 @@ CONTENDERS = {
     "raw torch loop, 1 epoch, scikit-learn imported": "import sklearn.base" + RAW_LOOP,
     "skae fit, 1 epoch": """
 from skae import AutoEncoderTransformer
-AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu").fit(X)
+AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu", init="random",
+                       early_stopping=False).fit(X)
 """,
     # scikit-learn imports pandas only when it is installed: what skae costs without it
     "skae fit, 1 epoch, pandas not installed": """
 import sys
 sys.modules["pandas"] = None  # ``import pandas`` raises ImportError, as if not installed
 from skae import AutoEncoderTransformer
-AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu").fit(X)
+AutoEncoderTransformer(32, batch_size=256, max_iter=1, device="cpu", init="random",
+                       early_stopping=False).fit(X)
 """,
     "skae partial_fit, 20 chunks": """
 from skae import AutoEncoderTransformer
-ae = AutoEncoderTransformer(32, device="cpu")
+ae = AutoEncoderTransformer(32, device="cpu", init="random")
 chunk = len(X) // 20
 for i in range(20):
     ae.partial_fit(X[(i % 20) * chunk:(i % 20 + 1) * chunk])
 """,
     "skae partial_fit, 80 chunks": """
 from skae import AutoEncoderTransformer
-ae = AutoEncoderTransformer(32, device="cpu")
+ae = AutoEncoderTransformer(32, device="cpu", init="random")
 chunk = len(X) // 20
 for i in range(80):
     ae.partial_fit(X[(i % 20) * chunk:(i % 20 + 1) * chunk])

@@ -81,7 +81,8 @@ def raw_loop_epochs(X, sizes, batch, epochs):
 def skae_epochs(X, hidden, code, batch, epochs):
     ae = AutoEncoderTransformer(code, hidden_layer_sizes=hidden, batch_size=batch,
                                 max_iter=epochs, tol=0.0, n_iter_no_change=epochs,
-                                random_state=0, device="cpu")
+                                random_state=0, device="cpu", init="random",
+                                early_stopping=False)
     ae.fit(X)
     return list(ae.net_.history[:, "dur"])
 

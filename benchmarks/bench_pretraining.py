@@ -127,23 +127,19 @@ def result_name(script, hidden):
     return script if hidden == (256, 128) else script + "-" + "-".join(map(str, hidden))
 
 
-def main_parser(more_options=None):
-    """This script's options; ``more_options(parser)`` adds an experiment script's own
-    (recorded in the result file's command with the others)."""
+def main_parser():
+    """This script's options."""
     p = add_options(parser(__doc__.splitlines()[0]))
-    if more_options is not None:
-        more_options(p)
     p.add_argument("--noise-ratio", default="0.25",
                    help="masking ratio of denoising pre-training, or one per layer: 0.1,0.2,0.3")
     return p
 
 
-def main(args=None, extra=None):
-    """Run the comparison; ``extra``: fields to record. Returns the result file written.
+def main(args=None):
+    """Run the comparison. Returns the result file written.
 
     ``args``: the parsed options (``main_parser``), read from the command line when None.
     """
-    extra = extra or {}
     args = args or main_parser().parse_args()
     (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args)
     ratios = [float(r) for r in args.noise_ratio.split(",")]
@@ -155,8 +151,7 @@ def main(args=None, extra=None):
                for pretraining in args.pretrainings.split(",")]
     name = result_name("bench_pretraining", hidden)
     rows = run_all(fit_and_score, configs, args.jobs, partial=lambda done: write_results(
-        name, args, done,
-        {"partial": True, **extra}))
+        name, args, done, {"partial": True}))
     print_table(rows, ["recipe", "labels", "seed", "pretraining", "test_error_pct", "epochs",
                        "fit_s"])
     print()
@@ -175,21 +170,7 @@ def main(args=None, extra=None):
                           "std", "seeds"])
     return write_results(name, args, rows,
                          {"summary": summary, "hidden_layer_sizes": list(hidden),
-                          "training_rows": len(X), "test_rows": len(X_test), **extra})
-
-
-def patched_main(patch, more_options=None):
-    """:func:`main`, run by an experiment script that patches torch or skae first.
-
-    ``patch(args)`` (the parsed options, with those ``more_options(parser)`` adds)
-    applies the patch and returns fields to record; the result file's command names the
-    experiment script (``write_results``). A --tag is required, so that the result never
-    replaces bench_pretraining's own.
-    """
-    args = main_parser(more_options).parse_args()
-    if not args.tag:
-        raise SystemExit("give a --tag: the result must not replace bench_pretraining's own")
-    return main(args, extra=patch(args))
+                          "training_rows": len(X), "test_rows": len(X_test)})
 
 
 if __name__ == "__main__":

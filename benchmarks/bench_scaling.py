@@ -20,6 +20,7 @@ from skae import AutoEncoderTransformer
 
 def epoch_times(X, device):
     ae = AutoEncoderTransformer(32, max_iter=3, tol=0.0, n_iter_no_change=3, random_state=0,
+                                init="random", early_stopping=False,
                                 device=device).fit(X)
     return list(ae.net_.history[:, "dur"])
 

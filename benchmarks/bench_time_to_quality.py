@@ -52,7 +52,9 @@ def main():
     for k in (16, 32):
         pca = PCA(k).fit(X)
         target = float(np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2))
-        ae = AutoEncoderTransformer(k, random_state=0, device=args.device)
+        # random initialisation, as when the result file was recorded (init="auto" starts
+        # the first partial_fit at PCA of its chunk)
+        ae = AutoEncoderTransformer(k, random_state=0, device=args.device, init="random")
         mlp = MLPRegressor(hidden_layer_sizes=(256, k, 256), random_state=0)
         contenders = {
             "skae AutoEncoderTransformer": (lambda i, ae=ae: ae.partial_fit(X[slices[i]]),

@@ -9,12 +9,15 @@ scoring are shared.
 """
 
 import copy
+import os
+import sys
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import sklearn
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -183,6 +186,18 @@ def validated(estimator, X, y="no_validation", **kwargs):
         raise ValueError(f"X must hold numbers only; {exc}") from None
 
 
+# frames in these packages are not the user's line a warning should point at
+_LIBRARY_DIRS = (os.path.dirname(__file__) + os.sep, os.path.dirname(sklearn.__file__) + os.sep)
+
+
+def warn_at_caller(message, category):
+    """``warnings.warn`` with the stacklevel of the first frame outside skae and sklearn."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)
+
+
 def fresh_generator(seed):
     return torch.Generator().manual_seed(int(seed))
 
@@ -273,17 +288,17 @@ class _NetMixin:
         """Train ``net`` through the engine; warn as its result says; return the result."""
         result = train(net, data, epochs=epochs)
         if result.interrupted:
-            warnings.warn(
+            warn_at_caller(
                 f"Training was interrupted after {result.epochs} complete epoch(s) of this "
                 "call; the estimator keeps "
                 + ("the best epoch's weights." if result.best_epoch is not None
                    else "the weights as they were (part of the next epoch included)."),
-                UserWarning, stacklevel=4,
+                UserWarning,
             )
         elif not (result.stopped_early or incremental or result.epochs == 0):
-            warnings.warn(
+            warn_at_caller(
                 f"Maximum iterations ({net.max_epochs}) reached and the optimization "
-                "hasn't converged yet.", ConvergenceWarning, stacklevel=4,
+                "hasn't converged yet.", ConvergenceWarning,
             )
         return result
 
@@ -651,7 +666,7 @@ def resolve_init(estimator, n_features, n_components):
     in_the_way = []
     if estimator.code_activation != "identity":
         in_the_way.append(f"code_activation={estimator.code_activation!r}")
-    if estimator.reconstruction_loss != "mse":
+    if not LOSSES[estimator.reconstruction_loss].in_data_units:
         in_the_way.append(f"reconstruction_loss={estimator.reconstruction_loss!r}")
     if n_components > n_features:
         in_the_way.append(f"n_components={n_components} > n_features={n_features}")

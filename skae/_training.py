@@ -98,35 +98,6 @@ class _Net(GraphSteps, NeuralNet):
                             cache_enabled=False):
             return module(x, **fit_params)
 
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        """skorch's epoch loop, with the batch losses read back once per epoch.
-
-        skorch records each batch's loss with ``loss.item()``, which makes the host wait
-        for the device after every batch. Here the losses stay on the device until the
-        epoch ends, so the host can queue the next batch while the device still computes
-        this one (no speed-up was measured on the H200; see the benchmarks). The history
-        ends up the same. With ``verbose`` (a progress bar showing each batch's loss)
-        skorch's own loop runs.
-        """
-        if iterator is None or self.verbose:
-            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
-        # one float32 buffer (training runs in float32; the bf16 loss is cast): a list of the
-        # batches' loss tensors raised the peak memory of a 60k-row MNIST fit by 240 MB
-        losses, count = torch.empty(len(iterator), device=self.device), 0
-        for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            losses[count] = step["loss"].detach()
-            count += 1
-            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
-            self.notify("on_batch_end", batch=batch, training=training, **step)
-            del step  # its autograd graph must not live into the next step
-        if count:
-            batches = self.history[-1]["batches"][-count:]
-            for entry, loss in zip(batches, losses[:count].tolist(), strict=True):
-                entry[prefix + "_loss"] = loss
-        self.history.record(prefix + "_batch_count", count)
-
     def _set_training(self, training=True):
         # skorch calls this every batch; walking the module tree each time costs ~50 us
         if self.module_.training != training:

@@ -1,6 +1,7 @@
 """The ``skae`` command: ``skae compare [DATA]`` puts PCA and skae's autoencoders side by side."""
 
 import argparse
+import csv
 import sys
 import time
 import warnings
@@ -9,16 +10,21 @@ from pathlib import Path
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.multiclass import type_of_target
 
 from . import AutoEncoderTransformer, DenoisingAutoEncoder, StackedAutoEncoder
+from ._device import resolve_device
+from ._version import __version__
+
+DEFAULT_N_COMPONENTS = 16
 
 
 class DataError(Exception):
-    """A data file that cannot be used; reported as one line, without a traceback."""
+    """Input that cannot be used; reported as one ``skae: error:`` line, without a traceback."""
 
 
 def _numeric(array, what):
@@ -28,16 +34,44 @@ def _numeric(array, what):
         raise DataError(f"{what} is not numeric ({exc})") from None
 
 
-def _load_csv(path, label_column):
-    import pandas as pd
+def _column(values, name, path):
+    try:
+        return np.array([float(v) if v.strip() else np.nan for v in values])
+    except ValueError:
+        bad = next(v for v in values if v.strip() and not _is_number(v))
+        raise DataError(f"{path}: column {name!r} is not numeric (it holds {bad!r})") from None
 
-    frame = pd.read_csv(path)
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _load_csv(path, label_column):
+    """Features and labels from a CSV with a header row (the standard library's csv)."""
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise DataError(f"{path}: the file is empty")
+    header, body = rows[0], [r for r in rows[1:] if r]
+    if not body:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    if any(len(r) != len(header) for r in body):
+        raise DataError(f"{path}: rows have different numbers of fields than the header")
+    columns = dict(zip(header, zip(*body, strict=True), strict=True))
     y = None
     if label_column is not None:
-        if label_column not in frame.columns:
+        if label_column not in columns:
             raise DataError(f"{path} has no column {label_column!r}")
-        y = frame.pop(label_column).to_numpy()
-    return _numeric(frame, f"{path}"), y
+        labels = np.array(columns.pop(label_column))
+        y = _column(labels, label_column, path) if all(map(_is_number, labels)) else labels
+    if not columns:
+        raise DataError(f"{path}: no feature columns")
+    X = np.column_stack([_column(v, name, path) for name, v in columns.items()])
+    return X, y
 
 
 def _load_npz(path, x_key, y_key):
@@ -66,12 +100,41 @@ def load_data(path, *, label_column=None, x_key="X", y_key="y"):
         raise DataError(f"{path.name}: expected a .csv, .npy or .npz file")
     try:
         X, y = loaders[path.suffix]()
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"cannot read {str(path)!r}: {exc}") from None
     if X.ndim != 2 or X.shape[1] < 2:
         raise DataError(f"{path.name}: need a 2-D table with at least 2 feature columns, "
                         f"got shape {X.shape}")
     return X, y, str(path)
+
+
+def check_data(X, y):
+    """One DataError naming the first thing in X or y that the comparison cannot use."""
+    if not np.isfinite(X).all():
+        rows, cols = np.nonzero(~np.isfinite(X))
+        raise DataError(f"the features hold NaN or infinite values ({len(rows)} of them; the "
+                        f"first in row {rows[0]}, column {cols[0]})")
+    if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise DataError(f"the labels hold NaN or infinite values "
+                        f"({int((~np.isfinite(y)).sum())} of them)")
+
+
+# a numeric target with more distinct values than this is continuous even if whole-numbered
+MAX_CLASSES = 50
+
+
+def target_kind(y):
+    """"class" (scored by accuracy) or "continuous" (scored by R^2), or None without y.
+
+    Text labels are classes; numbers are classes when whole and at most ``MAX_CLASSES``
+    distinct, else continuous (a whole-numbered target such as diabetes progression).
+    """
+    if y is None:
+        return None
+    if y.dtype.kind not in "iuf":
+        return "class"
+    whole = type_of_target(y) not in ("continuous", "continuous-multioutput")
+    return "class" if whole and len(np.unique(y)) <= MAX_CLASSES else "continuous"
 
 
 def make_models(n_components, max_iter, device, random_state):
@@ -85,88 +148,170 @@ def make_models(n_components, max_iter, device, random_state):
     }
 
 
-def evaluate(name, model, X_train, X_test, y_train, y_test, log):
-    """Fit ``model`` and measure held-out reconstruction error and, with labels, accuracy."""
+def downstream(kind):
+    """The model scored on the codes: a logistic regression (accuracy) or a ridge (R^2)."""
+    final = Ridge() if kind == "continuous" else LogisticRegression(max_iter=2000)
+    return make_pipeline(StandardScaler(), final)
+
+
+def evaluate(name, model, split, kind, log):
+    """Fit ``model`` and measure held-out reconstruction error and, with labels, the score."""
+    X_train, X_test, y_train, y_test = split
     log(f"fitting {name} ...")
     start = time.perf_counter()
     model.fit(X_train)
     row = {"model": name, "fit_s": time.perf_counter() - start, "fitted": model}
     reconstruction = model.inverse_transform(model.transform(X_test))
     row["test_mse"] = float(np.mean((reconstruction - X_test) ** 2))
-    if y_train is not None:
-        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-        clf.fit(model.transform(X_train), y_train)
-        row["accuracy"] = clf.score(model.transform(X_test), y_test)
+    row["feature_mse"] = np.mean((reconstruction - X_test) ** 2, axis=0)
+    if kind is not None:
+        scorer = downstream(kind).fit(model.transform(X_train), y_train)
+        row["score"] = scorer.score(model.transform(X_test), y_test)
     log(f"  done in {row['fit_s']:.1f} s")
     return row
 
 
-def format_table(rows):
-    """The comparison table as text."""
-    has_labels = "accuracy" in rows[0]
-    header = f"{'model':<24}{'test MSE':>12}{'fit s':>9}"
-    header += f"{'accuracy':>10}" if has_labels else ""
-    lines = [header, "-" * len(header)]
+def format_table(rows, kind, units):
+    """The comparison table as text, its header saying what each column measures."""
+    score = {"class": "accuracy", "continuous": "R^2"}.get(kind)
+    header = f"{'model':<24}{'test MSE':>12}{'fit s':>9}" + (f"{score:>10}" if score else "")
+    lines = [f"test MSE: held-out reconstruction error in {units} (lower is better)"]
+    if kind == "class":
+        lines.append("accuracy: logistic regression on the codes, held-out rows (higher is better)")
+    elif kind == "continuous":
+        lines.append("R^2: ridge regression on the codes, held-out rows (higher is better)")
+    lines += [header, "-" * len(header)]
     for r in rows:
         line = f"{r['model']:<24}{r['test_mse']:>12.4g}{r['fit_s']:>9.1f}"
-        lines.append(line + (f"{r['accuracy']:>10.3f}" if has_labels else ""))
+        lines.append(line + (f"{r['score']:>10.3f}" if score else ""))
     return "\n".join(lines)
+
+
+def _check_options(args, X):
+    """Refuse, before any training, options this data cannot use."""
+    n_features = X.shape[1]
+    n_components = args.n_components
+    if n_components is None:
+        n_components = min(DEFAULT_N_COMPONENTS, n_features - 1)
+    elif n_components >= n_features:
+        raise DataError(f"--n-components={n_components} must be below the number of features "
+                        f"({n_features}): with as many components PCA is lossless")
+    n_test = int(np.ceil(args.test_size * len(X)))
+    if len(X) - n_test < max(n_components, 10) or n_test < 1:
+        raise DataError(f"{len(X)} rows are too few to hold out --test-size={args.test_size} and "
+                        f"train {n_components} components on at least "
+                        f"{max(n_components, 10)} rows")
+    try:
+        resolve_device(args.device)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise DataError("--plot needs matplotlib: pip install 'skae[plot]'") from None
+    return n_components
 
 
 def compare(args):
     X, y, source = load_data(args.data, label_column=args.label_column,
                              x_key=args.x_key, y_key=args.y_key)
-    n_components = min(args.n_components, X.shape[1])
-    split = train_test_split(X, *([] if y is None else [y]), test_size=args.test_size,
-                             random_state=args.random_state)
-    X_train, X_test = split[:2]
-    y_train, y_test = (split[2], split[3]) if y is not None else (None, None)
+    check_data(X, y)
+    n_components = _check_options(args, X)
+    kind = target_kind(y)
+    stratify = y if kind == "class" and np.unique(y, return_counts=True)[1].min() > 1 else None
+    parts = train_test_split(X, *([] if y is None else [y]), test_size=args.test_size,
+                             random_state=args.random_state, stratify=stratify)
+    X_train, X_test = parts[:2]
+    y_train, y_test = (parts[2], parts[3]) if y is not None else (None, None)
+    units = "the data's units"
+    if args.scale == "standard":
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        units = "standard units (each feature scaled by its training spread)"
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    log(f"{source}: {X.shape[0]} rows x {X.shape[1]} features, n_components={n_components}")
-    rows = [evaluate(name, model, X_train, X_test, y_train, y_test, log)
+    log(f"{source}: {X.shape[0]} rows x {X.shape[1]} features, n_components={n_components}, "
+        f"--scale {args.scale}")
+    rows = [evaluate(name, model, (X_train, X_test, y_train, y_test), kind, log)
             for name, model in make_models(n_components, args.max_iter, args.device,
                                            args.random_state).items()]
-    print(format_table(rows))
+    print(format_table(rows, kind, units))
     if args.plot:
-        save_comparison_plot(rows, X_test, args.plot)
+        save_comparison_plot(rows, X_test, y_test, args.plot)
         log(f"saved {args.plot}")
     return 0
 
 
-def save_comparison_plot(rows, X_test, path):
-    """Reconstructions of a few held-out rows and each model's loss curve, side by side."""
-    from .plotting import plot_comparison
+def save_comparison_plot(rows, X_test, y_test, path):
+    """Images: reconstructions side by side. Tables: each model's error per feature."""
+    from .plotting import plot_comparison, plot_feature_errors
 
-    plot_comparison({r["model"]: r["fitted"] for r in rows}, X_test).savefig(path, dpi=100)
+    estimators = {r["model"]: r["fitted"] for r in rows}
+    side = int(round(np.sqrt(X_test.shape[1])))
+    if side * side == X_test.shape[1]:
+        fig = plot_comparison(estimators, X_test)
+    else:
+        fig = plot_feature_errors({r["model"]: r["feature_mse"] for r in rows})
+    fig.savefig(path, dpi=100)
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every usage error as one ``skae: error:`` line (exit 2)."""
+
+    def error(self, message):
+        self.exit(2, f"skae: error: {message}\n")
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="skae", description="scikit-learn's missing autoencoders, from the command line.")
+    parser.add_argument("--version", action="version", version=f"skae {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser(
         "compare", help="compare PCA and skae's autoencoders on one data set",
         description="Fit PCA, AutoEncoderTransformer, DenoisingAutoEncoder and "
                     "StackedAutoEncoder at the same n_components and print held-out "
-                    "reconstruction error, fit time and (with labels) the accuracy of a "
-                    "logistic regression on each one's codes.")
+                    "reconstruction error, fit time and, with labels, the accuracy of a "
+                    "logistic regression (class labels) or the R^2 of a ridge regression "
+                    "(a continuous target) on each one's codes.")
     p.add_argument("data", nargs="?", default=None,
-                   help="a .csv, .npy or .npz file of numeric features (default: "
-                        "scikit-learn's bundled digits)")
+                   help="a .csv (with a header row), .npy or .npz file of numeric features "
+                        "(default: scikit-learn's bundled digits)")
     p.add_argument("--label-column", default=None,
-                   help="CSV column holding labels (removed from the features)")
+                   help="CSV column holding labels or a target (removed from the features); "
+                        f"numbers are class labels when whole and at most {MAX_CLASSES} distinct")
     p.add_argument("--x-key", default="X", help="array of features in an .npz (default: X)")
     p.add_argument("--y-key", default="y",
                    help="array of labels in an .npz, used when present (default: y)")
-    p.add_argument("--n-components", type=int, default=16, help="code width (default: 16)")
-    p.add_argument("--max-iter", type=int, default=100,
+    p.add_argument("--n-components", type=_positive_int, default=None,
+                   help=f"code width, below the number of features (default: "
+                        f"{DEFAULT_N_COMPONENTS}, or one less than the features)")
+    p.add_argument("--scale", choices=("none", "standard"), default="none",
+                   help="none: the data as it is, as PCA takes it (default); standard: each "
+                        "feature to zero mean and unit variance first")
+    p.add_argument("--max-iter", type=_positive_int, default=100,
                    help="maximum epochs per autoencoder (default: 100)")
-    p.add_argument("--test-size", type=float, default=0.25,
-                   help="held-out fraction (default: 0.25)")
+    p.add_argument("--test-size", type=_fraction, default=0.25,
+                   help="held-out fraction, in (0, 1) (default: 0.25)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     p.add_argument("--plot", metavar="FILE.png", default=None,
-                   help="save reconstructions and loss curves to this image")
+                   help="save a figure: reconstructions of images, or each model's error "
+                        "per feature for a table")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=compare)
     return parser
@@ -174,15 +319,15 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the ``skae`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.n_components < 1:
-        parser.error("--n-components must be at least 1")
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return args.func(args)
-    except DataError as exc:
+    except (DataError, ValueError, FloatingPointError) as exc:
         print(f"skae: error: {exc}", file=sys.stderr)
         return 2
 

@@ -295,3 +295,40 @@ def plot_comparison(estimators, X, *, n_images=8):
     curves.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def plot_feature_errors(errors):
+    """Each model's held-out squared error per feature, as grouped bars (for tables).
+
+    Parameters
+    ----------
+    errors : dict of str to array-like of shape (n_features,)
+        Name -> mean squared reconstruction error of each feature.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from skae.plotting import plot_feature_errors
+    >>> fig = plot_feature_errors({"PCA": [0.1, 0.3], "AE": [0.1, 0.2]})
+    >>> fig.axes[0].get_ylabel()
+    'held-out MSE (log scale)'
+    """
+    plt = _pyplot()
+    names = list(errors)
+    n_features = len(next(iter(errors.values())))
+    fig, ax = plt.subplots(figsize=(min(12, max(6, 0.15 * n_features * len(names))), 3.5))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        ax.bar(np.arange(n_features) + i * width, np.asarray(errors[name]), width, label=name)
+    ax.set_xticks(np.arange(n_features) + 0.4 - width / 2, [str(j) for j in range(n_features)],
+                  fontsize=7)
+    ax.set_xlabel("feature")
+    ax.set_ylabel("held-out MSE (log scale)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+

@@ -20,7 +20,7 @@ def test_compare_on_bundled_digits(capsys):
 def test_compare_csv_with_label_column(tmp_path, capsys):
     rng = np.random.default_rng(0)
     path = tmp_path / "data.csv"
-    rows = ["a,b,c,d,label"] + [",".join(f"{v:.3f}" for v in rng.normal(size=4)) + f",{i % 2}"
+    rows = ["a,b,c,d,e,label"] + [",".join(f"{v:.3f}" for v in rng.normal(size=5)) + f",{i % 2}"
                                  for i in range(80)]
     path.write_text("\n".join(rows))
     assert main(["compare", str(path), "--label-column", "label", *FAST]) == 0
@@ -50,7 +50,8 @@ def test_npz_with_y(tmp_path):
 
 @pytest.mark.parametrize("name, content, message", [
     ("missing.csv", None, "no such file"),
-    ("words.csv", "a,b\nx,y\nz,w\n", "not numeric"),
+    ("words.csv", "a,b\nx,y\nz,w\n", "column 'a' is not numeric"),
+    ("header.csv", "a,b,c\n", "header but no data rows"),
     ("one.csv", "a\n1\n2\n", "at least 2 feature columns"),
     ("bad.npy", "not an array", "cannot read"),
     ("data.txt", "1,2\n", "expected a .csv"),
@@ -72,3 +73,87 @@ def test_console_script_help():
                                 capture_output=True, text=True, check=True)
         assert "usage: skae" in result.stdout
     assert "--n-components" in result.stdout and "--plot" in result.stdout
+
+
+def _csv(path, X, y=None, names=None):
+    names = names or [f"f{i}" for i in range(X.shape[1])]
+    header = ",".join(names + ([] if y is None else ["target"]))
+    lines = [",".join(str(v) for v in row) + ("" if y is None else f",{t}")
+             for row, t in zip(X, y if y is not None else [None] * len(X), strict=True)]
+    path.write_text("\n".join([header, *lines]) + "\n")
+    return path
+
+
+def _one_error_line(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skae: error:") and err.count("\n") == 1, err
+    assert message in err
+
+
+def test_a_continuous_target_is_scored_by_r2_and_the_header_says_so(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5))
+    path = _csv(tmp_path / "reg.csv", X, X[:, 0] * 3.5 + 100.5)
+    assert main(["compare", str(path), "--label-column", "target", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "R^2" in out and "accuracy" not in out
+    assert "lower is better" in out and "data's units" in out
+
+
+def test_scale_standard_is_printed(tmp_path, capsys):
+    path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, 6)))
+    assert main(["compare", str(path), "--scale", "standard", *FAST[:-3], "--device", "cpu"]) == 0
+    captured = capsys.readouterr()
+    assert "--scale standard" in captured.err and "standard units" in captured.out
+
+
+def test_default_n_components_is_below_the_feature_count(tmp_path, capsys):
+    path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, 6)))
+    assert main(["compare", str(path), "--max-iter", "2", "--device", "cpu"]) == 0
+    assert "n_components=5" in capsys.readouterr().err
+
+
+def test_plot_of_a_table_shows_errors_per_feature(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, 6)))
+    out = tmp_path / "table.png"
+    assert main(["compare", str(path), *FAST, "--plot", str(out)]) == 0
+    assert out.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("argv_tail, message", [
+    (["--n-components", "6"], "--n-components=6 must be below the number of features (6)"),
+    (["--test-size", "0"], "--test-size"),
+    (["--test-size", "1"], "--test-size"),
+    (["--device", "cuda:7"], "CUDA"),
+])
+def test_options_it_cannot_use_are_one_error_line(tmp_path, capsys, argv_tail, message):
+    import torch
+
+    if "cuda:7" in argv_tail and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has the device")
+    path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, 6)))
+    _one_error_line(capsys, ["compare", str(path), "--quiet", *argv_tail], message)
+
+
+def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    X[3, 2] = np.nan
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "nan.csv", X)), *FAST],
+                    "NaN or infinite")
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "few.csv", X[:8])), "--quiet"],
+                    "too few")
+    y = np.arange(60.0)
+    y[5] = np.nan
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "y.csv", X, y)), "--label-column",
+                             "target", *FAST], "labels hold NaN")
+    text = tmp_path / "text.csv"
+    text.write_text("a,b,city\n1,2,Paris\n3,4,Rome\n")
+    _one_error_line(capsys, ["compare", str(text), *FAST], "column 'city' is not numeric")
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0 and capsys.readouterr().out.startswith("skae ")
+

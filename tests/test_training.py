@@ -123,19 +123,10 @@ def test_keyboard_interrupt_keeps_weights_and_warns(monkeypatch, small):
     assert np.isfinite(ae.transform(small)).all()
 
 
-def test_batch_losses_read_once_per_epoch_give_skorchs_history(monkeypatch, small):
-    """The engine's epoch loop (one device read per epoch) records what skorch's records."""
-    from skorch import NeuralNet
+def test_convergence_warning_points_at_the_callers_line(small):
+    ae = AutoEncoderTransformer(3, hidden_layer_sizes=(8,), max_iter=2, device="cpu",
+                                early_stopping=False)
+    with pytest.warns(Warning) as caught:
+        ae.fit(small)
+    assert [w.filename for w in caught] == [__file__]
 
-    from skae._training import _Net
-
-    params = {"hidden_layer_sizes": (8,), "max_iter": 3, "batch_size": 16,
-              "early_stopping": True, "random_state": 0, "device": "cpu"}
-    ours = AutoEncoderTransformer(3, **params).fit(small)
-    monkeypatch.setattr(_Net, "run_single_epoch", NeuralNet.run_single_epoch)
-    skorchs = AutoEncoderTransformer(3, **params).fit(small)
-    for key in ("train_loss", "valid_loss", "train_batch_count"):
-        assert ours.net_.history[:, key] == skorchs.net_.history[:, key]
-    for key in ("train_loss", "train_batch_size"):
-        assert (ours.net_.history[:, "batches", :, key]
-                == skorchs.net_.history[:, "batches", :, key])
