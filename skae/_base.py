@@ -280,6 +280,7 @@ class _NetMixin:
                      for g in net.optimizer_.param_groups]
             net.optimizer_.load_state_dict(copy.deepcopy(old.optimizer_.state_dict()))
             for group, values in zip(net.optimizer_.param_groups, hyper, strict=True):
+                group.pop("initial_lr", None)  # the old fit's schedule start
                 group.update(values)
         net.history = type(old.history)(list(old.history))
         return net

@@ -208,8 +208,11 @@ def build_net(config, *, module, criterion, device, monitor, module_spec=None):
     """
     callbacks = [("monitor", monitor)]
     if config.learning_rate_schedule == "cosine" and not config.full_batch:
+        # last_epoch=-1: each fit anneals from its own step size over its own max_iter
+        # (skorch would otherwise continue a warm start's schedule past T_max)
         callbacks.append(("lr_schedule", LRScheduler(
-            CosineAnnealingLR, T_max=max(config.max_iter, 1), step_every="epoch")))
+            CosineAnnealingLR, T_max=max(config.max_iter, 1), last_epoch=-1,
+            step_every="epoch")))
     if config.verbose >= 1 and not config.full_batch:
         callbacks.append(("progress", ProgressBar()))
     return _Net(

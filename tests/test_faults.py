@@ -270,6 +270,18 @@ def test_warm_start_takes_new_training_parameters(X):
     assert est.n_iter_ == 5
 
 
+def test_a_warm_start_anneals_its_own_cosine_schedule(X):
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), max_iter=3, warm_start=True,
+                                 learning_rate_schedule="cosine", early_stopping=False, **CPU)
+    est.fit(X)
+    est.set_params(learning_rate=0.01, max_iter=4).fit(X)
+    groups = est.net_.optimizer_.param_groups
+    # annealed from the new step size to 0 over the new max_iter, not past the old schedule
+    assert {g["initial_lr"] for g in groups} == {0.01}
+    assert all(g["lr"] == pytest.approx(0.0, abs=1e-12) for g in groups)
+    assert est.n_iter_ == 7
+
+
 def test_partial_fit_takes_a_new_step_size(X):
     est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), **CPU).partial_fit(X)
     est.set_params(learning_rate=0.01).partial_fit(X)
