@@ -185,9 +185,10 @@ class FitConfig:
 
 def _plain(value):
     """A parameter value as plain, comparable data (tuples and arrays become lists)."""
-    if isinstance(value, (tuple, list, np.ndarray)):
-        return [_plain(v) for v in np.ravel(value).tolist()] if isinstance(
-            value, np.ndarray) else [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value

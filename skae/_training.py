@@ -159,13 +159,12 @@ class Monitor(Callback):
                 "X's values are far off the scale the model standardises by (set by the "
                 "first fit or partial_fit call); rescale X, or refit from scratch."
             )
+        # best_loss_: the best monitored loss (held-out with ``valid``, else training)
         self.epochs_, self.misses_, self.best_epoch_ = 0, 0, None
         self.best_loss_, self.best_state_ = math.inf, None
-        self.reference_ = math.inf
         if self.valid is not None and self.keep_start:
             self.best_loss_, self.best_epoch_ = evaluate(net, self.valid), 0
             self.best_state_ = clone_state(net.module_)
-            self.reference_ = self.best_loss_
 
     def on_epoch_end(self, net, **kwargs):
         self.epochs_ += 1
@@ -181,11 +180,11 @@ class Monitor(Callback):
         if self.valid is not None:
             monitored = evaluate(net, self.valid)
             net.history.record("valid_loss", monitored)
-            if monitored < self.best_loss_:
-                self.best_loss_, self.best_epoch_ = monitored, self.epochs_
-                self.best_state_ = clone_state(net.module_)
-        self.misses_ = 0 if monitored < self.reference_ - self.tol else self.misses_ + 1
-        self.reference_ = min(self.reference_, monitored)
+        self.misses_ = 0 if monitored < self.best_loss_ - self.tol else self.misses_ + 1
+        if monitored < self.best_loss_:
+            self.best_loss_ = monitored
+            if self.valid is not None:
+                self.best_epoch_, self.best_state_ = self.epochs_, clone_state(net.module_)
         if self.misses_ >= self.patience:
             raise StopTraining
 
