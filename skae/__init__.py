@@ -2,6 +2,7 @@
 
 from ._autoencoder import AutoEncoderTransformer
 from ._denoising import DenoisingAutoEncoder
+from ._outliers import ReconstructionOutlierDetector
 from ._stacked import StackedAutoEncoder
 from ._supervised import StackedAutoEncoderClassifier, StackedAutoEncoderRegressor
 from ._version import __version__
@@ -9,6 +10,7 @@ from ._version import __version__
 __all__ = [
     "AutoEncoderTransformer",
     "DenoisingAutoEncoder",
+    "ReconstructionOutlierDetector",
     "StackedAutoEncoder",
     "StackedAutoEncoderClassifier",
     "StackedAutoEncoderRegressor",

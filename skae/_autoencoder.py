@@ -50,20 +50,25 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
         ``tied_weights`` the linear paths are tied). "random": torch's default
         initialisation of a plain MLP. "auto": "pca" wherever the model can
         represent PCA (a linear code, squared error), else "random". With
-        ``early_stopping``, if no epoch beats the PCA start on the held-out rows,
-        the model returned is PCA fitted on all rows (``best_epoch_ == 0``).
+        ``early_stopping``, if no epoch beats the PCA start on the held-out rows
+        by more than two standard errors of the rows' paired differences (a
+        one-sided paired test), the model returned is PCA fitted on all rows
+        (``best_epoch_ == 0``).
     <solver, momentum>
     <alpha>
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``. Ignored by lbfgs.
-    learning_rate : float, default=1e-3
-        Step size of adam and sgd. Ignored by lbfgs.
+    learning_rate : float, default=3e-3
+        Step size of adam and sgd. Ignored by lbfgs. Three times scikit-learn's MLP
+        default.
     <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of epochs.
-    tol : float, default=1e-4
-        Improvement of the (standardised) loss below which an epoch counts as no
-        improvement.
+    tol : float, default=5e-4
+        Improvement of the held-out loss (the training loss without
+        ``early_stopping``) below which an epoch counts as no improvement; with
+        squared error the loss is standardised, so ``tol`` is a share of a
+        feature's variance.
     n_iter_no_change : int, default=10
         Stop after this many epochs without an improvement of ``tol``.
     early_stopping : bool, default=True
@@ -100,7 +105,8 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
         How the model started (``init`` resolved).
     best_epoch_ : int or None
         The epoch whose weights were kept (0: the start, the PCA of all rows
-        under ``init_="pca"``); None when nothing was held out and the last
+        under ``init_="pca"``, also when the best epoch's gain was within the
+        held-out rows' noise); None when nothing was held out and the last
         weights were kept.
     n_iter_ : int
         Number of epochs trained.
@@ -153,8 +159,8 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
     def __init__(self, n_components=None, *, hidden_layer_sizes=(256,), activation="relu",
                  code_activation="identity", tied_weights=False, reconstruction_loss="mse",
                  init="auto", solver="adam", momentum=0.9, alpha=1e-4, batch_size="auto",
-                 learning_rate=1e-3,
-                 learning_rate_schedule="constant", max_iter=200, tol=1e-4,
+                 learning_rate=3e-3,
+                 learning_rate_schedule="constant", max_iter=200, tol=5e-4,
                  n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
                  shuffle=True, device="auto", precision="float32", compile=False, cuda_graphs=False,
                  random_state=None, verbose=0, warm_start=False):

@@ -46,13 +46,17 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
     <alpha>
     batch_size : int or "auto", default="auto"
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
-    learning_rate : float, default=1e-3
-        Step size of adam and sgd.
+    learning_rate : float, default=3e-3
+        Step size of adam and sgd. Three times scikit-learn's MLP
+        default.
     <learning_rate_schedule>
     max_iter : int, default=200
         Maximum number of epochs.
-    tol : float, default=1e-4
-        Loss improvement below which an epoch counts as no improvement.
+    tol : float, default=5e-4
+        Improvement of the held-out loss (the training loss without
+        ``early_stopping``) below which an epoch counts as no improvement; with
+        squared error the loss is standardised, so ``tol`` is a share of a
+        feature's variance.
     n_iter_no_change : int, default=10
         Stop after this many epochs without an improvement of ``tol``.
     early_stopping : bool, default=True
@@ -141,8 +145,8 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
                  hidden_layer_sizes=(256,), activation="relu", code_activation="identity",
                  tied_weights=False, reconstruction_loss="mse", init="auto", solver="adam",
                  momentum=0.9,
-                 alpha=1e-4, batch_size="auto", learning_rate=1e-3,
-                 learning_rate_schedule="constant", max_iter=200, tol=1e-4, n_iter_no_change=10,
+                 alpha=1e-4, batch_size="auto", learning_rate=3e-3,
+                 learning_rate_schedule="constant", max_iter=200, tol=5e-4, n_iter_no_change=10,
                  early_stopping=True, validation_fraction=0.1, shuffle=True, device="auto",
                  precision="float32", compile=False, cuda_graphs=False, random_state=None,
                  verbose=0, warm_start=False):

@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks over every public estimator."""
 
 import pytest
+from sklearn.decomposition import PCA
 from sklearn.utils.estimator_checks import (
     check_set_output_transform_pandas,
     check_set_output_transform_polars,
@@ -12,6 +13,7 @@ from sklearn.utils.estimator_checks import (
 from skae import (
     AutoEncoderTransformer,
     DenoisingAutoEncoder,
+    ReconstructionOutlierDetector,
     StackedAutoEncoder,
     StackedAutoEncoderClassifier,
     StackedAutoEncoderRegressor,
@@ -51,6 +53,10 @@ ESTIMATORS += [
 ] + [
     StackedAutoEncoderRegressor(**SUPERVISED, pretraining=p)
     for p in ("none", "denoising")
+] + [
+    ReconstructionOutlierDetector(random_state=0),  # its default autoencoder
+    ReconstructionOutlierDetector(AutoEncoderTransformer(1, **FAST), contamination=0.1),
+    ReconstructionOutlierDetector(PCA(1), robust=False),
 ]
 
 

@@ -130,3 +130,48 @@ def test_convergence_warning_points_at_the_callers_line(small):
         ae.fit(small)
     assert [w.filename for w in caught] == [__file__]
 
+
+
+def test_training_flushes_denormals_and_restores_the_setting():
+    from skae._training import _flushing, flushing_denormals
+
+    assert not _flushing()
+    with flushing_denormals():
+        assert _flushing()
+    assert not _flushing()
+    torch.set_flush_denormal(True)
+    try:
+        with flushing_denormals():
+            pass
+        assert _flushing()  # a caller's own setting survives
+    finally:
+        torch.set_flush_denormal(False)
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    AutoEncoderTransformer(2, max_iter=2, init="random", early_stopping=False).fit(X)
+    assert not _flushing()
+
+
+def test_a_gain_within_the_held_out_noise_does_not_count():
+    from skae._training import beats, clone_state
+
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    ae = AutoEncoderTransformer(2, init="random", early_stopping=False, max_iter=1).fit(X)
+    data = TensorData(to_torch(X, torch.device("cpu")), device=torch.device("cpu"))
+    module = ae.module_
+    trained = clone_state(module)
+    assert not beats(module, trained, data)  # no gain at all
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(0.5)
+    worse = clone_state(module)
+    assert not beats(module, trained, data)
+    module.load_state_dict(trained)
+    assert beats(module, worse, data)  # a clear gain on every row
+    assert all(torch.equal(v, trained[k]) for k, v in module.state_dict().items())
+
+
+def test_verbose_table_has_no_ansi_colours_off_a_terminal(capsys):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    AutoEncoderTransformer(2, max_iter=3, verbose=1, init="random", random_state=0).fit(X)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "\x1b[" not in out

@@ -1,0 +1,140 @@
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import PCA
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skae import AutoEncoderTransformer, ReconstructionOutlierDetector
+from skae._outliers import tukey_fence
+
+FAST = {"hidden_layer_sizes": (), "activation": "identity", "max_iter": 30, "random_state": 0}
+
+
+def plane(n=300, seed=0):
+    """Rows near a plane in 3-d; outliers lie off it."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 2)) @ [[1.0, 1.0, 1.0], [1.0, -1.0, 0.0]] \
+        + 0.05 * rng.normal(size=(n, 3))
+
+
+def test_off_plane_rows_are_outliers():
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(plane())
+    assert detector.predict([[1.0, 1.0, 1.0], [2.0, -2.0, 3.0]]).tolist() == [1, -1]
+
+
+def test_decision_function_is_shifted_scores():
+    X = plane()
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    np.testing.assert_allclose(detector.decision_function(X),
+                               detector.score_samples(X) - detector.offset_)
+    assert detector.threshold_ == -detector.offset_
+
+
+def test_feature_errors_name_the_column():
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(plane())
+    row = np.array([[1.0, 1.0, 1.0]])
+    row[0, 2] += 3.0  # off the plane along the third column mostly
+    errors = detector.feature_errors(row)
+    assert errors.shape == (1, 3) and errors.argmax() == 2
+    np.testing.assert_allclose(errors.mean(axis=1), -detector.score_samples(row))
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.1, 0.5])
+def test_contamination_sets_the_training_share(contamination):
+    X = plane()
+    y = ReconstructionOutlierDetector(PCA(2), contamination=contamination).fit_predict(X)
+    assert np.mean(y == -1) == pytest.approx(contamination, abs=1 / len(X))
+
+
+def test_auto_threshold_is_tukeys_fence():
+    X = plane()
+    detector = ReconstructionOutlierDetector(PCA(2), robust=False).fit(X)
+    errors = -detector.score_samples(X)
+    assert detector.threshold_ == pytest.approx(tukey_fence(errors))
+
+
+def test_robust_refit_leaves_out_far_training_rows():
+    X = plane()
+    X[:10] += [4.0, -4.0, 4.0]
+    plain = ReconstructionOutlierDetector(PCA(2), robust=False).fit(X)
+    robust = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    assert plain.n_trimmed_ == 0 and robust.n_trimmed_ >= 10
+    clean = PCA(2).fit(X[10:])
+    # the robust fit's plane is the clean rows' plane
+    cos = robust.estimator_.components_ @ clean.components_.T  # principal angles
+    assert np.linalg.svd(cos, compute_uv=False).min() > 0.999
+    assert (robust.predict(X[:10]) == -1).all()
+
+
+def test_default_estimator_is_an_autoencoder_below_the_width():
+    X = plane()
+    detector = ReconstructionOutlierDetector(random_state=0).fit(X)
+    assert isinstance(detector.estimator_, AutoEncoderTransformer)
+    assert 1 <= detector.estimator_.n_components < X.shape[1]
+
+
+def test_seeded_default_is_reproducible():
+    X = plane(100)
+    a = ReconstructionOutlierDetector(random_state=0).fit(X).score_samples(X)
+    b = ReconstructionOutlierDetector(random_state=0).fit(X).score_samples(X)
+    np.testing.assert_array_equal(a, b)
+
+
+class NoInverse(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+def test_estimator_without_inverse_transform_is_a_type_error():
+    with pytest.raises(TypeError, match="NoInverse has no inverse_transform"):
+        ReconstructionOutlierDetector(NoInverse()).fit(plane())
+
+
+@pytest.mark.parametrize("contamination", [0.0, 0.6, -0.1, "high"])
+def test_bad_contamination_names_it(contamination):
+    with pytest.raises(ValueError, match="contamination"):
+        ReconstructionOutlierDetector(PCA(2), contamination=contamination).fit(plane())
+
+
+def test_nan_and_width_errors():
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(plane())
+    with pytest.raises(ValueError, match="NaN"):
+        detector.predict([[np.nan, 1.0, 1.0]])
+    with pytest.raises(ValueError, match="3 features"):
+        detector.predict([[1.0, 1.0]])
+
+
+def test_failed_fit_leaves_the_detector_as_it_was():
+    X = plane()
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    before = detector.score_samples(X)
+    detector.set_params(estimator=PCA(5))  # more components than features
+    with pytest.raises(ValueError):
+        detector.fit(X)
+    np.testing.assert_array_equal(detector.score_samples(X), before)
+
+
+def test_grid_search_by_roc_auc_on_labelled_rows():
+    X = plane(200)
+    rng = np.random.default_rng(1)
+    outliers = rng.normal(scale=3.0, size=(20, 3))
+    X_all = np.vstack([X, outliers])
+    y = np.r_[np.ones(len(X)), -np.ones(len(outliers))]
+    search = GridSearchCV(ReconstructionOutlierDetector(PCA(1)),
+                          {"estimator": [PCA(1), PCA(2)]}, scoring="roc_auc",
+                          cv=StratifiedKFold(3, shuffle=True, random_state=0))
+    search.fit(X_all, y)
+    assert search.best_params_["estimator"].n_components == 2
+
+
+def test_in_a_pipeline_after_a_scaler():
+    X = plane() * [1.0, 1000.0, 1.0]
+    pipe = make_pipeline(StandardScaler(), ReconstructionOutlierDetector(
+        AutoEncoderTransformer(2, **FAST)))
+    labels = pipe.fit(X).predict(X)
+    assert set(np.unique(labels)) <= {-1, 1} and np.mean(labels == 1) > 0.8
