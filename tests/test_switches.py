@@ -56,7 +56,8 @@ def test_cosine_schedule_anneals_the_step_size_to_zero(X, device):
     np.testing.assert_allclose(lrs, expected, atol=1e-12)
     assert [g["lr"] for g in ae.net_.optimizer_.param_groups] == pytest.approx([0, 0])
     # the constant default leaves the step size alone
-    assert fit(X, device, max_iter=3).net_.optimizer_.param_groups[0]["lr"] == 1e-3
+    constant = fit(X, device, max_iter=3)
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == constant.learning_rate
 
 
 def test_cosine_schedule_is_ignored_by_lbfgs(X):
