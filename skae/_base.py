@@ -37,7 +37,7 @@ from ._device import resolve_device
 from ._feeding import TensorData, forward_in_batches, hold_out, to_torch
 from ._modules import ACTIVATIONS, AutoEncoder, PairLoss, set_linear_path
 from ._persistence import net_from_state, net_to_state
-from ._training import COMPILE_MODES, Monitor, beats, build_net, train
+from ._training import COMPILE_MODES, Monitor, build_net, train
 from ._version import __version__
 
 _FLOAT_DTYPES = [np.float64, np.float32]
@@ -525,16 +525,12 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                           valid=valid, keep_start=init == "pca")
         net = self._new_net(config, module, spec, monitor, device)
         result = self._train(net, train_data, epochs=config.train.max_iter, incremental=False)
-        best_epoch = result.best_epoch
-        if init == "pca" and best_epoch and not beats(net.module_, monitor.start_state_, valid):
-            best_epoch = 0  # its gain over the start is within the held-out rows' noise
-        if init == "pca" and best_epoch == 0:
-            net.module_.load_state_dict(monitor.start_state_)
+        if init == "pca" and result.best_epoch == 0:
             _start_at_pca(net.module_, X, None, mean, scale, n_components, seed)
             self._say(f"no epoch beat PCA on the held-out rows: {type(self).__name__} is PCA "
                       "fitted on all rows")
         self.n_components_, self.mean_, self.scale_, self.init_ = n_components, mean, scale, init
-        self.best_epoch_ = best_epoch
+        self.best_epoch_ = result.best_epoch
         if curves is not None:
             self.pretrain_loss_curves_ = curves
         self._record(net, config, device)

@@ -220,9 +220,18 @@ class Monitor(Callback):
             raise StopTraining
 
     def restore_best(self, net):
-        """Load the best epoch's weights, when they were kept; return that epoch."""
-        if self.best_state_ is not None:
-            net.module_.load_state_dict(self.best_state_)
+        """Load the best epoch's weights, when they were kept; return that epoch.
+
+        With ``keep_start``, a best epoch whose gain over the start is within the
+        held-out rows' noise (:func:`beats`) gives way to the start, epoch 0.
+        """
+        if self.best_state_ is None:
+            return self.best_epoch_
+        net.module_.load_state_dict(self.best_state_)
+        if self.best_epoch_ and self.keep_start and not beats(
+                net.module_, self.start_state_, self.valid):
+            net.module_.load_state_dict(self.start_state_)
+            self.best_epoch_, self.best_state_ = 0, self.start_state_
         return self.best_epoch_
 
 
