@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 import torch
 from sklearn.base import (
@@ -32,7 +33,14 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._config import LOSSES, Count, FitConfig, train_config
-from ._data import as_float32_rows, column_stats, global_scale, pca_basis, wrap_like_output
+from ._data import (
+    as_float32_rows,
+    check_observed_rows,
+    column_stats,
+    global_scale,
+    pca_basis,
+    wrap_like_output,
+)
 from ._device import resolve_device
 from ._feeding import TensorData, forward_in_batches, hold_out, to_torch
 from ._modules import ACTIVATIONS, AutoEncoder, PairLoss, set_linear_path
@@ -179,11 +187,26 @@ def transaction(estimator):
 
 
 def validated(estimator, X, y="no_validation", **kwargs):
-    """``validate_data`` in skae's float dtypes, naming non-numeric input as a ValueError."""
+    """``validate_data`` in skae's float dtypes, naming non-numeric input as a ValueError.
+
+    NaN means missing and is let through (infinity is not); a row with no observed
+    entry is a ValueError naming it.
+    """
     try:
-        return validate_data(estimator, X, y, dtype=_FLOAT_DTYPES, **kwargs)
+        out = validate_data(estimator, X, y, dtype=_FLOAT_DTYPES,
+                            ensure_all_finite="allow-nan", **kwargs)
     except np.exceptions.DTypePromotionError as exc:  # datetime columns, say
         raise ValueError(f"X must hold numbers only; {exc}") from None
+    X_checked = out[0] if isinstance(out, tuple) else out
+    if _may_hold_nan(X_checked):
+        check_observed_rows(X_checked)
+    return out
+
+
+def _may_hold_nan(X):
+    values = X.data if sp.issparse(X) else X
+    with np.errstate(all="ignore"):  # a sum overflowing to inf - inf only costs a closer look
+        return values.size > 0 and bool(np.isnan(np.sum(values)))
 
 
 # frames in these packages are not the user's line a warning should point at
@@ -369,6 +392,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
 
     # PCA refuses more components than features; a denoising autoencoder need not
     _allow_overcomplete = False
+    # whether the encoder reads the mask of observed entries beside the values
+    _missing_indicator = False
 
     def _build_config(self, **train_overrides):
         return super()._build_config(loss=self.reconstruction_loss, **train_overrides)
@@ -430,7 +455,9 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; it is standardised internally.
+            Training data; it is standardised internally. NaN marks a missing
+            entry: it enters as its column's mean and is left out of the loss and of
+            the standardisation (a row needs one observed entry).
         y : Ignored
             Not used, present for API consistency by convention.
 
@@ -516,6 +543,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
             "mean": mean, "scale": scale, "corruption": self._corruption(stats, seed),
             "code_activation": self.code_activation, "tied_weights": self.tied_weights,
             "logits": loss.logits, "residual": init == "pca",
+            "missing_indicator": self._missing_indicator,
         }
         module = AutoEncoder(**spec, generator=fresh_generator(seed))
         if init == "pca":
@@ -620,7 +648,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-mean((x - inverse_transform(transform(x))) ** 2)`` per row, in X's units.
+            ``-mean((x - inverse_transform(transform(x))) ** 2)`` per row, in X's units,
+            over the row's observed (non-NaN) entries.
         """
         check_is_fitted(self)
         X = validated(self, X, reset=False, accept_sparse="csr")
@@ -650,6 +679,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -688,5 +718,6 @@ def _start_at_pca(module, X, rows, mean, scale, n_components, seed):
 
 
 def _neg_row_mse(x, reconstruction):
-    # in float64: squared errors of float32 data beyond 1e19 overflow float32
-    return -((reconstruction.double() - x.double()) ** 2).mean(dim=1)
+    # in float64: squared errors of float32 data beyond 1e19 overflow float32;
+    # over each row's observed entries (NaN in x is missing)
+    return -torch.nanmean((reconstruction.double() - x.double()) ** 2, dim=1)

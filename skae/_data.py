@@ -9,25 +9,65 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def column_stats(X):
-    """Per-column mean, variance, minimum and maximum (float64), without copying ``X`` whole."""
+    """Per-column mean, variance, minimum and maximum (float64) of the observed entries.
+
+    NaN means missing: it is left out of every statistic. A column with no observed
+    entry has mean, variance, minimum and maximum 0. ``X`` is never copied whole.
+    """
     if sp.issparse(X):
-        mean, var = mean_variance_axis(X, axis=0)
-        lo, hi = min_max_axis(X, axis=0)
-        return {"mean": mean, "var": var, "min": lo, "max": hi}
-    n = X.shape[0]
-    total = np.zeros(X.shape[1])
+        mean, var = mean_variance_axis(X, axis=0)  # ignores NaN
+        lo, hi = min_max_axis(X, axis=0, ignore_nan=True)
+        stats = {"mean": mean, "var": var, "min": lo, "max": hi}
+    else:
+        stats = _dense_column_stats(X)
+    return {k: np.nan_to_num(v, nan=0.0) for k, v in stats.items()}
+
+
+def _dense_column_stats(X):
+    total, count = np.zeros(X.shape[1]), np.zeros(X.shape[1])
     lo, hi = np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
-    for start in range(0, n, _CHUNK_ROWS):
-        chunk = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
-        total += chunk.sum(axis=0)
-        lo, hi = np.minimum(lo, chunk.min(axis=0)), np.maximum(hi, chunk.max(axis=0))
-    mean = total / n
+    for chunk in _chunks(X):
+        observed = ~np.isnan(chunk)
+        total += np.where(observed, chunk, 0.0).sum(axis=0)
+        count += observed.sum(axis=0)
+        lo = np.fmin(lo, np.where(observed, chunk, np.inf).min(axis=0))
+        hi = np.fmax(hi, np.where(observed, chunk, -np.inf).max(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
     sq = np.zeros(X.shape[1])
     with np.errstate(over="ignore"):  # values beyond float32 are refused by as_float32_rows
-        for start in range(0, n, _CHUNK_ROWS):
-            chunk = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
-            sq += ((chunk - mean) ** 2).sum(axis=0)
-    return {"mean": mean, "var": sq / n, "min": lo, "max": hi}
+        for chunk in _chunks(X):
+            sq += np.nansum((chunk - mean) ** 2, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = sq / count
+    empty = count == 0
+    lo[empty], hi[empty] = 0.0, 0.0
+    return {"mean": mean, "var": var, "min": lo, "max": hi}
+
+
+def _chunks(X):
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        yield np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
+
+
+def check_observed_rows(X):
+    """Raise a ValueError naming the first row of ``X`` with no observed (non-NaN) entry."""
+    if X.shape[1] == 0:
+        return
+    if sp.issparse(X):
+        X = X.tocsr()
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        empty = np.bincount(rows[np.isnan(X.data)], minlength=X.shape[0]) == X.shape[1]
+    else:
+        empty = np.zeros(X.shape[0], dtype=bool)
+        for start in range(0, X.shape[0], _CHUNK_ROWS):
+            empty[start:start + _CHUNK_ROWS] = np.isnan(X[start:start + _CHUNK_ROWS]).all(axis=1)
+    if np.any(empty):
+        row = int(np.flatnonzero(empty)[0])
+        raise ValueError(
+            f"Row {row} of X is entirely missing (NaN); each row needs at least one observed "
+            f"entry ({int(np.sum(empty))} row(s) have none)."
+        )
 
 
 def global_scale(var, mean=0.0):
@@ -58,7 +98,8 @@ def as_float32_rows(X):
     """
     values = X.data if sp.issparse(X) else X
     if X.dtype == np.float64 and values.size:
-        largest = max(abs(float(values.min())), abs(float(values.max())))
+        largest = max(abs(float(np.nanmin(values, initial=0.0))),
+                      abs(float(np.nanmax(values, initial=0.0))))
         if largest > _FLOAT32_MAX:
             raise ValueError(
                 f"X holds values as large as {largest:.3g}, beyond float32's range "
@@ -93,6 +134,7 @@ def pca_basis(X, n_components, seed=0):
     ``svd_flip`` fixes them (largest loading positive). Dense or CSR ``X``; the
     covariance is accumulated in float64 chunks, so ``X`` is never copied whole. Where the
     rows span fewer than ``n_components`` directions the rest complete an orthonormal basis.
+    Missing (NaN) entries count as their column's mean.
     """
     stats = column_stats(X)
     mean = stats["mean"]
@@ -100,7 +142,8 @@ def pca_basis(X, n_components, seed=0):
     if n_features > _EIGH_MAX_FEATURES and X.shape[0] >= n_components and not sp.issparse(X):
         from sklearn.utils.extmath import randomized_svd
 
-        _, _, Vt = randomized_svd(np.asarray(X, dtype=np.float64) - mean, n_components,
+        _, _, Vt = randomized_svd(np.nan_to_num(np.asarray(X, dtype=np.float64) - mean),
+                                  n_components,
                                   random_state=seed)
         components = Vt
     else:
@@ -108,7 +151,7 @@ def pca_basis(X, n_components, seed=0):
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             chunk = X[start:start + _CHUNK_ROWS]
             chunk = chunk.toarray() if sp.issparse(chunk) else chunk
-            chunk = np.asarray(chunk, dtype=np.float64) - mean
+            chunk = np.nan_to_num(np.asarray(chunk, dtype=np.float64) - mean)  # NaN: the mean
             cov += chunk.T @ chunk
         _, vectors = np.linalg.eigh(cov)
         components = vectors[:, ::-1][:, :n_components].T

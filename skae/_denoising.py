@@ -27,13 +27,16 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
     ----------
     n_components : int, default=None
         Width of the code; may exceed ``n_features``. None keeps ``n_features``.
-    noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
+    noise : {"masking", "gaussian", "salt_and_pepper", "missing"}, default="masking"
         "masking" sets a random fraction ``noise_ratio`` of the entries to zero in the
         input's own units; "gaussian" adds noise of standard deviation ``noise_ratio``
         times each feature's; "salt_and_pepper" sets a fraction ``noise_ratio`` of the
-        entries to their feature's minimum or maximum, by a fair coin.
+        entries to their feature's minimum or maximum, by a fair coin; "missing"
+        makes a fraction ``noise_ratio`` of the entries missing, which the model
+        reads as their feature's mean (see :class:`AutoEncoderImputer`).
     noise_ratio : float, default=0.25
-        Strength of the corruption: in [0, 1) for masking and salt-and-pepper, at
+        Strength of the corruption: in [0, 1) for masking, salt-and-pepper and
+        missing, at
         least 0 for gaussian. 0 trains exactly like :class:`AutoEncoderTransformer`.
     hidden_layer_sizes : array-like of int, default=(256,)
         Widths of the encoder's hidden layers; the decoder mirrors them.

@@ -71,37 +71,62 @@ def linears(sequential):
 
 
 class Standardize(nn.Module):
-    """``(x - mean) / scale`` with fixed buffers; ``inverse=True`` undoes it."""
+    """``(x - mean) / scale`` with fixed buffers; ``inverse=True`` undoes it.
 
-    def __init__(self, mean, scale, inverse=False):
+    Missing (NaN) entries stay NaN, or become 0 (the column's mean) with ``fill=True``.
+    """
+
+    def __init__(self, mean, scale, inverse=False, fill=False):
         super().__init__()
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
         self.inverse = inverse
+        self.fill = fill
 
     def forward(self, x):
         if self.inverse:
             return torch.addcmul(self.mean, x, self.scale)
-        return (x - self.mean) / self.scale
+        z = (x - self.mean) / self.scale
+        return fill_missing(z) if getattr(self, "fill", False) else z
 
 
-def _standardized_pair(standardize, corruption, x):
-    """The (possibly corrupted) standardised input and the clean standardised target."""
+def fill_missing(z, indicator=False):
+    """Standardised values with missing (NaN) entries at 0, their column's mean.
+
+    With ``indicator`` the mask of observed entries follows as further columns:
+    (batch, n) -> (batch, 2 n). A missing entry is then told apart from an observed
+    one at the mean, as masking noise's zeros are.
+    """
+    filled = torch.nan_to_num(z, nan=0.0)
+    if not indicator:
+        return filled
+    return torch.cat([filled, (~torch.isnan(z)).to(filled.dtype)], dim=1)
+
+
+def _standardized_pair(standardize, corruption, x, indicator=False):
+    """The (possibly corrupted) standardised input, its missing entries filled, and the
+    clean standardised target, NaN where the entry is missing."""
     target = standardize(x)
     corrupted = corruption(x)
-    return (target if corrupted is x else standardize(corrupted)), target
+    inputs = target if corrupted is x else standardize(corrupted)
+    return fill_missing(inputs, indicator), target
 
 
 class TiedLinear(nn.Module):
-    """The transpose of ``source`` (an ``nn.Linear``) with a bias of its own: ``W^T x + b'``."""
+    """The transpose of ``source`` (an ``nn.Linear``) with a bias of its own: ``W^T x + b'``.
 
-    def __init__(self, source):
+    ``n_out`` keeps the first ``n_out`` of ``source``'s inputs (those that are values,
+    not the indicator columns of :func:`fill_missing`); None: all of them.
+    """
+
+    def __init__(self, source, n_out=None):
         super().__init__()
         self.source = source
-        self.bias = nn.Parameter(torch.zeros(source.in_features))
+        self.n_out = source.in_features if n_out is None else n_out
+        self.bias = nn.Parameter(torch.zeros(self.n_out))
 
     def forward(self, x):
-        return nn.functional.linear(x, self.source.weight.t(), self.bias)
+        return nn.functional.linear(x, self.source.weight[:, :self.n_out].t(), self.bias)
 
 
 class AutoEncoder(nn.Module):
@@ -118,6 +143,10 @@ class AutoEncoder(nn.Module):
     data in [0, 1]) the decoder outputs logits, ``forward``'s target is the raw
     input and ``decode`` applies the sigmoid.
 
+    ``missing_indicator=True`` feeds the encoder the mask of observed entries beside
+    the values (:func:`fill_missing`); without it a missing entry enters as its
+    column's mean. Missing entries are never part of the loss's target.
+
     ``residual=True`` (the PCA start) makes the encoder and the decoder each a
     :class:`Residual`: a linear map beside an MLP branch whose output starts at zero,
     so that :func:`set_linear_path` can make the new module exactly a linear
@@ -127,16 +156,19 @@ class AutoEncoder(nn.Module):
 
     def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
                  mean, scale, corruption=None, code_activation="identity",
-                 tied_weights=False, logits=False, residual=False, generator=None):
+                 tied_weights=False, logits=False, residual=False, missing_indicator=False,
+                 generator=None):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes, n_components]
+        self.n_features, self.missing_indicator = n_features, missing_indicator
         self.corruption = corruption if corruption is not None else nn.Identity()
         self.standardize = Standardize(mean, scale)
+        in_sizes = [n_features * (2 if missing_indicator else 1), *sizes[1:]]
         if residual and hidden_layer_sizes:
-            self.encoder = self._residual_encoder(sizes, activation, generator)
+            self.encoder = self._residual_encoder(in_sizes, activation, generator)
             self.decoder = self._residual_decoder(sizes, activation, tied_weights, generator)
         else:
-            encoder = mlp(sizes, activation, generator)
+            encoder = mlp(in_sizes, activation, generator)
             if code_activation != "identity":
                 encoder.append(ACTIVATIONS[code_activation]())
             self.encoder = nn.Sequential(*encoder)
@@ -150,7 +182,7 @@ class AutoEncoder(nn.Module):
         return Residual(linear(sizes[0], sizes[-1], generator), branch)
 
     def _residual_decoder(self, sizes, activation, tied_weights, generator):
-        path = (TiedLinear(self.encoder.linear) if tied_weights
+        path = (TiedLinear(self.encoder.linear, sizes[0]) if tied_weights
                 else linear(sizes[-1], sizes[0], generator))
         return Residual(path, nn.Sequential(*mlp(sizes[::-1], activation, generator)))
 
@@ -161,15 +193,20 @@ class AutoEncoder(nn.Module):
         for i, source in enumerate(linears(self.encoder)[::-1]):
             if i > 0:
                 decoder.append(ACTIVATIONS[activation]())
-            decoder.append(TiedLinear(source))
+            decoder.append(TiedLinear(source, sizes[0] if i == len(sizes) - 2 else None))
         return nn.Sequential(*decoder)
 
+    @property
+    def _indicator(self):
+        return getattr(self, "missing_indicator", False)
+
     def forward(self, x):  # (batch, n_features) -> 2 x (batch, n_features)
-        inputs, target = _standardized_pair(self.standardize, self.corruption, x)
+        inputs, target = _standardized_pair(self.standardize, self.corruption, x,
+                                            self._indicator)
         return self.decoder(self.encoder(inputs)), (x if self.logits else target)
 
     def encode(self, x):  # (batch, n_features) -> (batch, n_components)
-        return self.encoder(self.standardize(x))
+        return self.encoder(fill_missing(self.standardize(x), self._indicator))
 
     def decode(self, code):  # (batch, n_components) -> (batch, n_features)
         if self.logits:
@@ -178,6 +215,15 @@ class AutoEncoder(nn.Module):
 
     def reconstruct(self, x):  # (batch, n_features) -> (batch, n_features)
         return self.decode(self.encode(x))
+
+    def sample(self, x):  # (batch, n_features) -> (batch, n_features)
+        """A reconstruction of ``x`` corrupted as in training (a draw, in eval mode too)."""
+        was_training = self.corruption.training
+        self.corruption.train()
+        try:
+            return self.reconstruct(self.corruption(x))
+        finally:
+            self.corruption.train(was_training)
 
 
 def linear_paths(module):
@@ -209,7 +255,8 @@ def set_linear_path(module, components, offset):
     W = torch.as_tensor(np.asarray(components, dtype=np.float32))
     b = torch.as_tensor(np.asarray(offset, dtype=np.float32))
     with torch.no_grad():
-        encoder.weight.copy_(W)
+        encoder.weight.zero_()  # the indicator columns, where there are any, start at 0
+        encoder.weight[:, :W.shape[1]].copy_(W)
         encoder.bias.copy_(-(W @ b))
         if not isinstance(decoder, TiedLinear):
             decoder.weight.copy_(W.t())
@@ -229,9 +276,16 @@ class PairLoss(nn.Module):
 
     def forward(self, y_pred, y_true=None):
         reconstruction, target = y_pred
+        # missing (NaN) targets are left out: a mean over the observed entries, computed
+        # without a host sync (CUDA graphs capture it)
+        observed = ~torch.isnan(target)
+        target = torch.where(observed, target, 0.0)
         if self.kind == "cross_entropy":
-            return nn.functional.binary_cross_entropy_with_logits(reconstruction, target)
-        return nn.functional.mse_loss(reconstruction, target)
+            losses = nn.functional.binary_cross_entropy_with_logits(
+                reconstruction, target, reduction="none")
+        else:
+            losses = (reconstruction - target) ** 2
+        return torch.where(observed, losses, 0.0).sum() / observed.sum().clamp(min=1)
 
 
 class Corruption(nn.Module):
@@ -308,7 +362,7 @@ class LayerAutoEncoder(nn.Module):
         return self.decoder(self.encoder(inputs)), (x if self.logits else target)
 
     def encode(self, x):  # (batch, n_in) -> (batch, n_out)
-        return self.encoder(self.standardize(x))
+        return self.encoder(fill_missing(self.standardize(x)))
 
 
 class Network(nn.Module):
@@ -320,7 +374,7 @@ class Network(nn.Module):
         sizes = [n_features, *hidden_layer_sizes]
         hidden = [layer for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
                   for layer in (linear(n_in, n_out, generator), ACTIVATIONS[activation]())]
-        self.hidden = nn.Sequential(Standardize(mean, scale), *hidden)
+        self.hidden = nn.Sequential(Standardize(mean, scale, fill=True), *hidden)
         self.output = linear(sizes[-1], n_outputs, generator)
 
     def forward(self, x):  # (batch, n_features) -> (batch, n_outputs)

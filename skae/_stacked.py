@@ -42,7 +42,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         How each layer is pre-trained: as a plain autoencoder, as a denoising one
         (corrupting its input with ``noise``), or not at all (random
         initialisation), as in the supervised estimators.
-    noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
+    noise : {"masking", "gaussian", "salt_and_pepper", "missing"}, default="masking"
         Corruption of denoising pre-training (see :class:`DenoisingAutoEncoder`).
     noise_ratio : float or array-like of float, default=0.25
         Strength of that corruption: one level for every pre-trained layer, or one

@@ -182,6 +182,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = True
         return tags
 
 
@@ -200,7 +201,7 @@ _SHARED_DOC = """
         Widths of the hidden layers.
     pretraining : {"none", "autoencoder", "denoising"}, default="denoising"
         How the hidden layers start.
-    noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
+    noise : {"masking", "gaussian", "salt_and_pepper", "missing"}, default="masking"
         Corruption of each layer's input in denoising pre-training.
     noise_ratio : float or array-like of float, default=0.25
         Strength of that corruption: one level for every hidden layer, or one per

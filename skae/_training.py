@@ -140,13 +140,15 @@ def clone_state(module):
 
 
 def row_losses(module, data):
-    """Each row's mean squared error (in the model's standardised units), in eval mode."""
+    """Each row's mean squared error over its observed entries (in the model's
+    standardised units), in eval mode."""
     module.eval()
     losses = []
     with torch.no_grad():
         for Xb, _ in BatchIterator(data, 4096):
             reconstruction, target = module(Xb)
-            losses.append(((reconstruction - target) ** 2).mean(dim=1).double())
+            # over each row's observed entries (every row has one: see check_observed_rows)
+            losses.append(torch.nanmean(((reconstruction - target) ** 2).double(), dim=1))
     return torch.cat(losses)
 
 

@@ -10,7 +10,7 @@ Examples
 >>> import torch
 >>> from skae.noise import NOISES
 >>> sorted(NOISES)
-['gaussian', 'masking', 'salt_and_pepper']
+['gaussian', 'masking', 'missing', 'salt_and_pepper']
 >>> x = torch.ones(2, 3)
 >>> NOISES["masking"](x, 0.0, {}).shape
 torch.Size([2, 3])
@@ -113,10 +113,44 @@ def salt_and_pepper(x, ratio, stats, generator=None):
     return torch.where(hit, torch.where(salt, stats["max"], stats["min"]), x)
 
 
-NOISES = {"masking": masking, "gaussian": gaussian, "salt_and_pepper": salt_and_pepper}
+def missing(x, ratio, stats, generator=None):
+    """Make a random fraction ``ratio`` of the entries missing (NaN).
+
+    The model then treats them as it treats missing input: in standardised units they
+    enter as their column's mean (and, where the model has one, with the missing
+    indicator set), while the clean target keeps them. Training so teaches a model to
+    fill in entries it is not given, which is what :class:`~skae.AutoEncoderImputer`
+    asks of it.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n_samples, n_features)
+        Clean batch, in the input's own units (NaN where already missing).
+    ratio : float
+        Probability that an entry is hidden, in [0, 1).
+    stats : dict
+        Unused; present so every noise takes the same arguments.
+    generator : torch.Generator or None, default=None
+        Source of the random draws (None: torch's global one).
+
+    Returns
+    -------
+    corrupted : torch.Tensor of shape (n_samples, n_features)
+
+    Examples
+    --------
+    >>> import torch
+    >>> missing(torch.ones(1, 3), 0.0, {})
+    tensor([[1., 1., 1.]])
+    """
+    return torch.where(_uniform(x, generator) < ratio, torch.nan, x)
+
+
+NOISES = {"masking": masking, "gaussian": gaussian, "salt_and_pepper": salt_and_pepper,
+          "missing": missing}
 
 # noises that replace a fraction of the entries: their ratio is a probability below 1
-FRACTION_NOISES = frozenset({"masking", "salt_and_pepper"})
+FRACTION_NOISES = frozenset({"masking", "salt_and_pepper", "missing"})
 
 
 def check_noise_ratio(noise, noise_ratio, owner):

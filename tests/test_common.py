@@ -11,6 +11,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skae import (
+    AutoEncoderImputer,
     AutoEncoderTransformer,
     DenoisingAutoEncoder,
     ReconstructionOutlierDetector,
@@ -32,11 +33,18 @@ ESTIMATORS = [
       for noise in ("masking", "gaussian", "salt_and_pepper")),
     # the papers' denoising autoencoder shape: sigmoid code, tied weights
     DenoisingAutoEncoder(code_activation="sigmoid", tied_weights=True, **FAST),
+    DenoisingAutoEncoder(noise="missing", **FAST),
     StackedAutoEncoder(**FAST, pretrain_max_iter=2),
     StackedAutoEncoder(**FAST, pretraining="denoising", pretrain_max_iter=2),
     StackedAutoEncoder(**FAST, pretraining="denoising", pretrain_max_iter=2,
                        code_activation="sigmoid", tied_weights=True),
 ]
+IMPUTERS = [
+    AutoEncoderImputer(**FAST),
+    AutoEncoderImputer(**FAST, add_indicator=True, keep_empty_features=True),
+    AutoEncoderImputer(**FAST, sample_posterior=True, missing_values=-1.0),
+]
+ESTIMATORS += IMPUTERS
 TRANSFORMERS = list(ESTIMATORS)
 
 # supervised: enough training to pass the checks' accuracy and R^2 thresholds

@@ -1,0 +1,161 @@
+"""AutoEncoderImputer: scikit-learn's imputer API over a denoising autoencoder."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skae import AutoEncoderImputer
+
+FAST = {"hidden_layer_sizes": (32,), "max_iter": 30, "random_state": 0, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(0)
+    missing = rng.random(X.shape) < 0.3
+    missing[missing.all(axis=1), 0] = False
+    return X, np.where(missing, np.nan, X), missing, y
+
+
+def rmse(X_filled, X, missing):
+    return np.sqrt(np.mean(((X_filled - X) / X.std(axis=0))[missing] ** 2))
+
+
+@pytest.fixture(scope="module")
+def fitted(cancer):
+    return AutoEncoderImputer(**FAST).fit(cancer[1])
+
+
+def test_only_missing_entries_change_bit_for_bit(cancer, fitted):
+    _, X_missing, missing, _ = cancer
+    filled = fitted.transform(X_missing)
+    assert filled.dtype == np.float64 and not np.isnan(filled).any()
+    assert np.array_equal(filled[~missing], X_missing[~missing])
+    filled32 = fitted.transform(X_missing.astype(np.float32))
+    assert filled32.dtype == np.float32
+    assert np.array_equal(filled32[~missing], X_missing.astype(np.float32)[~missing])
+
+
+def test_fills_stay_within_each_columns_observed_range(cancer, fitted):
+    _, X_missing, missing, _ = cancer
+    X_far = X_missing * 100.0  # the rows are far off the training rows' scale
+    filled = fitted.transform(X_far)
+    low, high = np.nanmin(X_missing, axis=0), np.nanmax(X_missing, axis=0)
+    fills = np.where(missing, filled, np.nan)
+    assert np.all((np.nan_to_num(fills, nan=low) >= low) & (np.nan_to_num(fills, nan=high) <= high))
+
+
+def test_fills_beat_the_column_means(cancer, fitted):
+    X, X_missing, missing, _ = cancer
+    mean_fill = SimpleImputer().fit_transform(X_missing)
+    assert rmse(fitted.transform(X_missing), X, missing) < 0.8 * rmse(mean_fill, X, missing)
+
+
+def test_data_with_nothing_missing_fits_and_comes_back_unchanged(cancer):
+    X = cancer[0]
+    imputer = AutoEncoderImputer(**{**FAST, "max_iter": 2}).fit(X)
+    assert np.array_equal(imputer.transform(X), X)
+
+
+def test_a_number_as_missing_values(cancer):
+    _, X_missing, missing, _ = cancer
+    X_coded = np.where(missing, -1.0, X_missing)
+    filled = AutoEncoderImputer(missing_values=-1.0, **FAST).fit_transform(X_coded)
+    reference = AutoEncoderImputer(**FAST).fit_transform(X_missing)
+    np.testing.assert_array_equal(filled, reference)
+    with pytest.raises(ValueError, match="NaN"):
+        AutoEncoderImputer(missing_values=-1.0, **FAST).fit(X_missing)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"missing_values": "?"}, "missing_values"),
+    ({"missing_values": None}, "missing_values"),
+    ({"noise_ratio": 1.0}, "noise_ratio"),
+])
+def test_bad_parameters_are_named(cancer, bad, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        AutoEncoderImputer(**FAST, **bad).fit(cancer[1])
+
+
+def test_bad_input_is_named(cancer):
+    X = cancer[1].copy()
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        AutoEncoderImputer(**FAST).fit(X)
+    with pytest.raises(ValueError, match="could not convert|numbers"):
+        AutoEncoderImputer(**FAST).fit([["a", "b"], ["c", "d"]])
+    X = cancer[1].copy()
+    X[5] = np.nan
+    with pytest.raises(ValueError, match="Row 5 of X is entirely missing"):
+        AutoEncoderImputer(**FAST).fit(X)
+
+
+def test_a_failed_fit_leaves_the_imputer_as_it_was(cancer, fitted):
+    imputer = pickle.loads(pickle.dumps(fitted))
+    before = imputer.transform(cancer[1])
+    X = cancer[1].copy()
+    X[5] = np.nan
+    with pytest.raises(ValueError):
+        imputer.fit(X)
+    np.testing.assert_array_equal(imputer.transform(cancer[1]), before)
+
+
+def test_empty_features_are_dropped_or_kept():
+    X = np.array([[1.0, np.nan, 2.0], [2.0, np.nan, np.nan], [3.0, np.nan, 4.0],
+                  [np.nan, np.nan, 5.0]] * 5)
+    dropped = AutoEncoderImputer(**FAST).fit(X)
+    assert dropped.transform(X).shape == (20, 2)
+    assert list(dropped.get_feature_names_out()) == ["x0", "x2"]
+    kept = AutoEncoderImputer(**FAST, keep_empty_features=True).fit(X)
+    out = kept.transform(X)
+    assert out.shape == (20, 3) and np.all(out[:, 1] == 0)
+    # an entry observed later in a column empty in fit is kept as it is
+    X_new = X.copy()
+    X_new[0, 1] = 7.0
+    assert kept.transform(X_new)[0, 1] == 7.0
+
+
+def test_add_indicator_and_pandas_output(cancer):
+    pd = pytest.importorskip("pandas")
+    data = load_breast_cancer(as_frame=True).frame.drop(columns="target")
+    data = data.mask(cancer[2])
+    data["mean radius"] = data["mean radius"].fillna(14.0)  # a column with nothing missing
+    imputer = AutoEncoderImputer(**FAST, add_indicator=True).set_output(transform="pandas")
+    out = imputer.fit_transform(data)
+    assert isinstance(out, pd.DataFrame)
+    assert "missingindicator_mean radius" not in out.columns
+    assert "missingindicator_mean texture" in out.columns
+    assert out.shape[1] == 30 + 29
+    assert not out.isna().any().any()
+    np.testing.assert_array_equal(out["missingindicator_mean texture"],
+                                  data["mean texture"].isna())
+
+
+def test_sample_posterior_draws_depend_on_the_seed(cancer):
+    _, X_missing, missing, _ = cancer
+    draws = [AutoEncoderImputer(**{**FAST, "random_state": s}, sample_posterior=True)
+             .fit(X_missing) for s in (0, 0, 1)]
+    first, again, other = (d.transform(X_missing) for d in draws)
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(draws[0].transform(X_missing), first)
+    assert not np.array_equal(first[missing], other[missing])
+    best = AutoEncoderImputer(**FAST).fit(X_missing)
+    assert not np.array_equal(best.transform(X_missing)[missing], first[missing])
+    assert np.array_equal(first[~missing], X_missing[~missing])
+
+
+def test_first_step_of_a_pipeline_under_grid_search(cancer):
+    _, X_missing, _, y = cancer
+    model = make_pipeline(AutoEncoderImputer(**{**FAST, "max_iter": 10}), StandardScaler(),
+                          LogisticRegression(max_iter=1000))
+    search = GridSearchCV(model, {"autoencoderimputer__noise_ratio": [0.1, 0.4]}, cv=2)
+    search.fit(X_missing, y)
+    assert search.best_score_ > 0.9

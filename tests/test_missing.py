@@ -1,0 +1,165 @@
+"""NaN means missing: every skae estimator trains on and applies to incomplete data."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.datasets import load_breast_cancer, load_digits
+
+from skae import (
+    AutoEncoderTransformer,
+    DenoisingAutoEncoder,
+    StackedAutoEncoder,
+    StackedAutoEncoderClassifier,
+    StackedAutoEncoderRegressor,
+)
+from skae._data import check_observed_rows, column_stats, pca_basis
+from skae._modules import PairLoss, fill_missing
+from skae.noise import missing
+
+FAST = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0, "device": "cpu"}
+
+
+def holes(X, share=0.2, seed=0):
+    X = np.array(X, dtype=np.float64)
+    X[np.random.default_rng(seed).random(X.shape) < share] = np.nan
+    X[np.isnan(X).all(axis=1), 0] = 1.0  # every row keeps an observed entry
+    return X
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits().data[:300]
+
+
+def test_column_stats_leave_missing_entries_out():
+    X = np.array([[1.0, np.nan, 5.0], [3.0, np.nan, np.nan], [np.nan, np.nan, 7.0]])
+    stats = column_stats(X)
+    np.testing.assert_allclose(stats["mean"], [2.0, 0.0, 6.0])
+    np.testing.assert_allclose(stats["var"], [1.0, 0.0, 1.0])
+    np.testing.assert_allclose(stats["min"], [1.0, 0.0, 5.0])
+    np.testing.assert_allclose(stats["max"], [3.0, 0.0, 7.0])
+    sparse = column_stats(sp.csr_matrix(np.nan_to_num(X, nan=0.0)))
+    assert np.all(np.isfinite(sparse["mean"]))
+
+
+def test_pca_basis_counts_missing_entries_as_the_mean():
+    X = holes(np.random.default_rng(0).normal(size=(50, 4)))
+    filled = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
+    mean, components = pca_basis(X, 2)
+    mean_f, components_f = pca_basis(filled, 2)
+    np.testing.assert_allclose(mean, mean_f)
+    np.testing.assert_allclose(components, components_f, atol=1e-10)
+
+
+def test_check_observed_rows_names_the_empty_row():
+    X = np.ones((4, 3))
+    X[2] = np.nan
+    with pytest.raises(ValueError, match="Row 2 of X is entirely missing"):
+        check_observed_rows(X)
+    S = sp.csr_matrix(np.ones((4, 3)))
+    S.data[3:6] = np.nan  # row 1, all three stored entries
+    with pytest.raises(ValueError, match="Row 1 of X"):
+        check_observed_rows(S)
+    S = sp.csr_matrix(np.array([[np.nan, 0.0, 0.0]]))  # implicit zeros are observed
+    check_observed_rows(S)
+
+
+def test_pair_loss_is_the_mean_over_observed_entries():
+    reconstruction = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    target = torch.tensor([[0.0, np.nan], [3.0, 2.0]])
+    assert float(PairLoss("mse")((reconstruction, target))) == pytest.approx((1 + 0 + 4) / 3)
+    logits = torch.zeros(2, 2, requires_grad=True)
+    loss = PairLoss("cross_entropy")((logits, torch.tensor([[1.0, np.nan], [0.0, 1.0]])))
+    assert float(loss.detach()) == pytest.approx(np.log(2))
+    loss.backward()
+    assert logits.grad[0, 1] == 0 and torch.isfinite(logits.grad).all()
+
+
+def test_fill_missing_and_its_indicator():
+    z = torch.tensor([[1.0, np.nan]])
+    assert fill_missing(z).tolist() == [[1.0, 0.0]]
+    assert fill_missing(z, indicator=True).tolist() == [[1.0, 0.0, 1.0, 0.0]]
+
+
+def test_missing_noise_hides_entries_as_nan():
+    x = torch.ones(200, 50)
+    hidden = torch.isnan(missing(x, 0.3, {}, torch.Generator().manual_seed(0)))
+    assert 0.25 < float(hidden.float().mean()) < 0.35
+
+
+@pytest.mark.parametrize("estimator", [
+    AutoEncoderTransformer(4, **FAST),
+    AutoEncoderTransformer(4, **FAST, init="random", early_stopping=False),
+    DenoisingAutoEncoder(4, noise="missing", **FAST),
+    DenoisingAutoEncoder(4, code_activation="sigmoid", tied_weights=True, **FAST),
+    StackedAutoEncoder(n_components=4, pretrain_max_iter=2, **FAST),
+], ids=repr)
+def test_autoencoders_fit_transform_and_score_incomplete_data(estimator, digits):
+    X = holes(digits)
+    codes = estimator.fit(X).transform(X)
+    assert np.isfinite(codes).all()
+    scores = estimator.score_samples(X)
+    assert np.isfinite(scores).all()
+    # the score averages each row's squared error over its observed entries
+    rec = estimator.inverse_transform(codes)
+    expected = -np.nanmean((rec - X) ** 2, axis=1)
+    np.testing.assert_allclose(scores, expected, rtol=1e-4)
+
+
+def test_partial_fit_and_sparse_input_with_missing_entries(digits):
+    X = holes(digits)
+    ae = AutoEncoderTransformer(4, **FAST)
+    ae.partial_fit(X[:150]).partial_fit(X[150:])
+    assert np.isfinite(ae.transform(X)).all()
+    S = sp.csr_matrix(np.nan_to_num(digits))
+    S.data[::5] = np.nan
+    assert np.isfinite(AutoEncoderTransformer(4, **FAST).fit(S).transform(S)).all()
+
+
+def test_the_standardisation_uses_observed_entries_only(digits):
+    X = holes(digits)
+    ae = AutoEncoderTransformer(4, **FAST).fit(X)
+    np.testing.assert_allclose(ae.mean_, np.nanmean(X, axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["fit", "transform", "score_samples"])
+def test_an_entirely_missing_row_is_an_error_naming_it(method, digits):
+    X = holes(digits)
+    ae = AutoEncoderTransformer(4, **FAST).fit(X)
+    bad = X.copy()
+    bad[7] = np.nan
+    with pytest.raises(ValueError, match="Row 7 of X is entirely missing"):
+        getattr(ae, method)(bad)
+
+
+def test_infinity_is_still_an_error(digits):
+    X = holes(digits)
+    X[3, 3] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        AutoEncoderTransformer(4, **FAST).fit(X)
+
+
+def test_supervised_estimators_train_on_incomplete_data():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = holes(X[:200])
+    clf = StackedAutoEncoderClassifier(hidden_layer_sizes=(16,), max_iter=100,
+                                       learning_rate=1e-2,
+                                       pretraining="denoising", pretrain_max_iter=2,
+                                       random_state=0, device="cpu").fit(X, y[:200])
+    assert clf.score(X, y[:200]) > 0.9
+    reg = StackedAutoEncoderRegressor(hidden_layer_sizes=(16,), max_iter=5,
+                                      pretrain_max_iter=2, random_state=0,
+                                      device="cpu").fit(X, y[:200].astype(float))
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_a_failed_fit_on_incomplete_data_leaves_the_model_as_it_was(digits):
+    X = holes(digits)
+    ae = AutoEncoderTransformer(4, **FAST).fit(X)
+    before = ae.transform(X)
+    bad = X.copy()
+    bad[0] = np.nan
+    with pytest.raises(ValueError, match="Row 0"):
+        ae.fit(bad)
+    np.testing.assert_array_equal(ae.transform(X), before)
