@@ -114,7 +114,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         Smallest observed entry of each kept column in fit; no fill is below it.
     data_max_ : ndarray of shape (n_features_kept,)
         Largest observed entry of each kept column in fit; no fill is above it.
-    kept_features_ : ndarray of bool of shape (n_features_in_,)
+    kept_features_ : ndarray of bool of shape (n_features,)
         Whether each column had an observed entry in fit (and is modelled).
     indicator_ : MissingIndicator or None
         The indicator of missing entries, with ``add_indicator``.
@@ -122,7 +122,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         Epochs the autoencoder trained.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, where X has string column names.
 
     See Also
