@@ -45,8 +45,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     ``transform`` returns the input with only its missing entries filled, in the
     input's units and float dtype; the observed entries are returned unchanged, bit
     for bit. A fill stays within its column's observed range in fit (an
-    autoencoder extrapolates where trees do not: in the benchmarks, unclipped fills of
-    MNIST's nearly constant border pixels were tens of standard deviations off).
+    autoencoder can extrapolate; trees cannot).
 
     Parameters
     ----------
