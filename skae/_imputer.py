@@ -11,6 +11,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from ._base import TRAINING_CONSTRAINTS, check_hidden_layer_sizes, derive_seed, transaction
 from ._config import Count
+from ._data import column_stats
 from ._denoising import DenoisingAutoEncoder
 from ._feeding import forward_in_batches
 from ._modules import ACTIVATIONS
@@ -237,22 +238,20 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     def _fit(self, X):
         X = self._validated(X, reset=True)
         check_hidden_layer_sizes(self.hidden_layer_sizes)
-        observed = ~np.isnan(X)
-        kept = observed.any(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.nanmean(X[:, kept], axis=0, dtype=np.float64)
-            scale = np.nanstd(X[:, kept], axis=0, dtype=np.float64)
+        kept = ~np.isnan(X).all(axis=0)
+        X_kept = X[:, kept]
+        stats = column_stats(X_kept)  # of the observed entries
+        mean, scale = stats["mean"], np.sqrt(stats["var"])
         scale[~(scale > 0)] = 1.0
-        low, high = np.nanmin(X[:, kept], axis=0), np.nanmax(X[:, kept], axis=0)
         indicator = None
         if self.add_indicator:
             indicator = MissingIndicator(error_on_new=False).fit(X)
         params = {name: getattr(self, name) for name in _PASSED_ON}
         autoencoder = _ImputingAutoEncoder(noise="missing", init="random", **params)
         if kept.any():
-            autoencoder.fit(((X[:, kept] - mean) / scale).astype(np.float32))
+            autoencoder.fit(((X_kept - mean) / scale).astype(np.float32))
         self.autoencoder_, self.mean_, self.scale_ = autoencoder, mean, scale
-        self.data_min_, self.data_max_ = low, high
+        self.data_min_, self.data_max_ = stats["min"], stats["max"]
         self.kept_features_, self.indicator_ = kept, indicator
         self.n_iter_ = autoencoder.n_iter_ if kept.any() else 0
         self._placeholder = self.missing_values
