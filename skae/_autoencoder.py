@@ -9,14 +9,17 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
 
     An encoder MLP maps each row to a linear ``n_components``-dimensional code and a
     mirrored decoder maps it back; both are trained with torch (through skorch) to
-    minimise the mean squared reconstruction error. The input is centred and divided
-    by one global scale inside the model, so raw data needs no scaler and the error
-    is measured in the data's own units, as PCA's is.
+    minimise the reconstruction error (by default the mean squared error). With the
+    squared error the input is centred and divided by one global scale inside the
+    model, so raw data needs no scaler and the error is measured in the data's own
+    units, as PCA's is.
 
     With ``hidden_layer_sizes=()`` and ``activation="identity"`` it is a linear
     autoencoder, whose code spans PCA's principal subspace (Baldi & Hornik, 1989);
-    ``solver="lbfgs"`` finds it fastest on small data. With hidden layers it
-    reconstructs better than PCA at the same ``n_components``.
+    ``solver="lbfgs"`` finds it fastest on small data. With hidden layers it can
+    reconstruct better than PCA at the same ``n_components``; by default
+    (``init="auto"``, ``early_stopping=True``) it starts at PCA and keeps a trained
+    model only if it beats PCA on held-out rows.
 
     Parameters
     ----------
@@ -85,9 +88,9 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
         or "mps".
     <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation and shuffling through local generators; the
-        global torch and numpy states are left alone. Fits with the same integer
-        repeat bit for bit on the CPU.
+        Seeds weight initialisation, the hold-out and shuffling through local
+        generators; the global torch and numpy states are left alone. Fits with the
+        same integer repeat bit for bit on the CPU.
     verbose : int, default=0
         0 prints nothing; 1 or more prints a line per epoch and a progress bar.
     warm_start : bool, default=False

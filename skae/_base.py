@@ -97,8 +97,8 @@ _SHARED_PARAMETER_DOCS = {
     "<solver, momentum>": """\
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         "adam": minibatch Adam. "sgd": minibatch stochastic gradient descent with
-        ``momentum`` (the papers' optimiser; it needs a larger ``learning_rate``
-        than Adam: 0.02-0.2 fine-tuned MNIST classifiers in the benchmarks).
+        ``momentum`` (the papers' optimiser; its step size is not scale-free as
+        Adam's is, so it usually needs a larger ``learning_rate``, searched).
         "lbfgs": full-batch L-BFGS with a strong-Wolfe line search, for small
         data; each epoch is one L-BFGS step of up to 20 iterations. Where there
         is pre-training, it uses the same solver.
@@ -118,8 +118,8 @@ _SHARED_PARAMETER_DOCS = {
     "<pretrain_learning_rate, pretrain_alpha>": """\
     pretrain_learning_rate : float or None, default=None
         Step size of pre-training; None: ``learning_rate``. The two phases may want
-        different ones, as in the papers: with sgd at batch 20 the benchmarks
-        pre-trained MNIST layers with 2.0 and fine-tuned with 0.1-0.2.
+        different ones, as in the papers: with sgd, pre-training usually takes a
+        larger step than fine-tuning.
     pretrain_alpha : float or None, default=None
         L2 penalty of pre-training, in ``alpha``'s form; None: ``alpha``. The two
         phases' losses differ in scale (pre-training's is a mean over the
@@ -128,19 +128,17 @@ _SHARED_PARAMETER_DOCS = {
     "<learning_rate_schedule>": """\
     learning_rate_schedule : {"constant", "cosine"}, default="constant"
         "cosine" anneals the step size to 0 over ``max_iter`` epochs of each fit
-        (each pre-trained layer over ``pretrain_max_iter``, where there is one); with
-        it a linear autoencoder settles onto PCA's subspace (0.08 degrees on MNIST in
-        the benchmarks). Ignored by lbfgs and by ``partial_fit``, which keeps the step
-        size.
+        (each pre-trained layer over ``pretrain_max_iter``, where there is one), which
+        lets a linear autoencoder settle onto PCA's subspace. Ignored by lbfgs and by
+        ``partial_fit``, which keeps the step size.
 """,
     "<precision, compile, cuda_graphs>": """\
     precision : {"float32", "bf16-mixed"}, default="float32"
         "bf16-mixed" runs the training forward passes under
         ``torch.autocast(dtype=torch.bfloat16)`` (weights, optimiser and loss stay
-        float32), a little less exact. Whether it is faster depends on the model: on
-        an H200 it made the deep MNIST autoencoder slower in four runs of five (see
-        the benchmarks).
-        ``transform`` and scoring always compute in the input's float dtype.
+        float32), a little less exact. Whether it is faster depends on the model
+        (and on ``cuda_graphs``): measure it. ``transform`` and scoring always
+        compute in the input's float dtype.
     compile : bool or {"default", "reduce-overhead", "max-autotune"}, default=False
         Train through ``torch.compile`` of the module (the first epoch pays the
         compilation; the fitted module stays a plain, picklable ``nn.Module``). A
@@ -510,6 +508,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         train_data, valid = data, None
         if config.train.early_stopping:
             train_data, valid = hold_out(data, config.train.validation_fraction, seed)
+            valid = self._held_out(valid, seed)
         if warm:
             self._fit_warm(X, train_data, valid, config, device, incremental)
         else:
@@ -524,6 +523,10 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                              incremental=incremental)
         self._record(net, config, device)
         self.best_epoch_ = result.best_epoch
+
+    def _held_out(self, valid, seed):
+        """What early stopping monitors on the held-out rows (:func:`held_out_loss`)."""
+        return valid
 
     def _update_corruption(self, module, seed):
         """Carry a changed noise or noise ratio over to the module, reseeded (warm starts)."""

@@ -36,15 +36,28 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
         reads as their feature's mean (see :class:`AutoEncoderImputer`).
     noise_ratio : float, default=0.25
         Strength of the corruption: in [0, 1) for masking, salt-and-pepper and
-        missing, at
-        least 0 for gaussian. 0 trains exactly like :class:`AutoEncoderTransformer`.
+        missing, at least 0 for gaussian. 0 trains exactly like
+        :class:`AutoEncoderTransformer`.
     hidden_layer_sizes : array-like of int, default=(256,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
         Activation of the hidden layers.
+    code_activation : {"identity", "relu", "tanh", "sigmoid", "logistic"}, \
+            default="identity"
+        Activation of the code, as in :class:`AutoEncoderTransformer`: "identity"
+        is a linear code, "sigmoid" an RBM-like code in [0, 1].
+    tied_weights : bool, default=False
+        Make each decoder layer the transpose of its mirror in the encoder (with
+        biases of its own), as in the classic denoising autoencoder.
+    reconstruction_loss : {"mse", "cross_entropy"}, default="mse"
+        "mse": squared error, in the data's units. "cross_entropy": binary
+        cross-entropy of a sigmoid output, for data in [0, 1] (others raise a
+        ValueError), used without the internal standardisation; then
+        ``inverse_transform`` returns values in [0, 1].
     init : {"auto", "pca", "random"}, default="auto"
         How the model starts, as in :class:`AutoEncoderTransformer` ("auto" is
-        "random" for an over-complete code, which PCA cannot give).
+        "random" for an over-complete code, a non-linear code or cross-entropy,
+        which PCA cannot give).
     <solver, momentum>
     <alpha>
     batch_size : int or "auto", default="auto"

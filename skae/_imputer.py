@@ -15,6 +15,7 @@ from ._data import column_stats
 from ._denoising import DenoisingAutoEncoder
 from ._feeding import forward_in_batches
 from ._modules import ACTIVATIONS
+from ._training import FillCheck
 
 
 def _is_nan(value):
@@ -22,9 +23,15 @@ def _is_nan(value):
 
 
 class _ImputingAutoEncoder(DenoisingAutoEncoder):
-    """A DenoisingAutoEncoder whose encoder reads the mask of observed entries too."""
+    """A DenoisingAutoEncoder whose encoder reads the mask of observed entries too, and
+    whose early stopping scores how well it fills in held-out entries."""
 
     _missing_indicator = True
+
+    def _held_out(self, valid, seed):
+        if self.noise_ratio == 0:  # nothing to hide: the reconstruction of what it is given
+            return valid
+        return FillCheck(valid, float(self.noise_ratio), derive_seed(seed, 1))
 
 
 # the DenoisingAutoEncoder parameters the imputer passes on as they are
@@ -78,9 +85,11 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     n_iter_no_change : int, default=50
         Epochs without an improvement of ``tol`` after which training stops.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows and keep the epoch that
-        reconstructs them best. Off by default: that loss scores the entries the
-        network is given, not the ones it fills in.
+        Hold out ``validation_fraction`` of the rows, hide a fixed, seeded share
+        ``noise_ratio`` of their observed entries, keep the epoch that fills those in
+        best and stop after ``n_iter_no_change`` epochs without an improvement of
+        ``tol`` of that loss. Off: train on all rows until the training loss stops
+        improving.
     validation_fraction : float, default=0.1
         Share of the rows held out with ``early_stopping``.
     add_indicator : bool, default=False

@@ -5,6 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, _fit_context, clone
 from sklearn.decomposition import PCA
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -31,6 +32,7 @@ def default_estimator(X, random_state=None):
             f"The default estimator needs at least 2 features to compress, got "
             f"n_features = {n_features}; pass an estimator."
         )
+    X = np.where(np.isnan(X), np.nanmean(X, axis=0), X)  # missing entries at the mean
     k = PCA(DEFAULT_VARIANCE, svd_solver="full").fit(X).n_components_
     return AutoEncoderTransformer(int(np.clip(k, 1, n_features - 1)), random_state=random_state)
 
@@ -42,7 +44,7 @@ def tukey_fence(errors):
 
 
 def squared_errors(estimator, X):
-    """Each entry's squared reconstruction error, in X's units."""
+    """Each entry's squared reconstruction error, in X's units (NaN where X is missing)."""
     X_hat = np.asarray(estimator.inverse_transform(estimator.transform(X)), dtype=np.float64)
     return (np.asarray(X, dtype=np.float64) - X_hat) ** 2
 
@@ -58,6 +60,10 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     The errors are in X's units, so columns on larger scales weigh more; put a
     ``StandardScaler`` before the detector (in a ``Pipeline``) when the columns'
     units differ.
+
+    Missing entries (NaN) are passed to the estimator, which takes them or refuses
+    them (skae's autoencoders take them; ``PCA`` refuses); a row's score is then the
+    mean over its observed entries.
 
     Parameters
     ----------
@@ -150,7 +156,8 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
                 "the detector reconstructs rows with inverse_transform(transform(X))."
             )
         with transaction(self):
-            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
+                              ensure_all_finite="allow-nan")
             estimator, errors = self._fit_estimator(X, np.arange(len(X)))
             self.n_trimmed_ = 0
             if self.robust:
@@ -170,7 +177,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         else:
             estimator = clone(self.estimator)
         estimator.fit(X[rows])
-        return estimator, squared_errors(estimator, X).mean(axis=1)
+        return estimator, _row_means(squared_errors(estimator, X))
 
     def _offset(self, scores):
         if self.contamination == "auto":
@@ -188,10 +195,11 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         Returns
         -------
         errors : ndarray of shape (n_samples, n_features)
-            Their mean over a row is ``-score_samples``.
+            Their mean over a row is ``-score_samples``; NaN where X is missing.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
+                          ensure_all_finite="allow-nan")
         return squared_errors(self.estimator_, X)
 
     def score_samples(self, X):
@@ -205,9 +213,9 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-mean(feature_errors(X), axis=1)``.
+            ``-nanmean(feature_errors(X), axis=1)``: over each row's observed entries.
         """
-        return -self.feature_errors(X).mean(axis=1)
+        return -_row_means(self.feature_errors(X))
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
@@ -242,4 +250,12 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = (self.estimator is None
+                                     or get_tags(self.estimator).input_tags.allow_nan)
         return tags
+
+
+def _row_means(errors):
+    """Each row's mean error over its observed entries (a row with none: NaN)."""
+    observed = ~np.isnan(errors)
+    return np.where(observed, errors, 0.0).sum(axis=1) / np.maximum(observed.sum(axis=1), 1)

@@ -135,6 +135,43 @@ def evaluate(net, data, training=False):
     return total / max(count, 1)
 
 
+class FillCheck:
+    """Held-out rows with a fixed, seeded share ``ratio`` of their observed entries hidden:
+    its :meth:`loss` is how well a model fills those entries in from the rest.
+
+    A denoising model that reads the mask of observed entries reconstructs what it is
+    given almost exactly, so the plain held-out loss says little about filling in; this
+    one scores only the hidden entries (in the model's standardised units).
+    """
+
+    def __init__(self, data, ratio, seed):
+        X, _ = data.batch(slice(None))
+        draw = torch.rand(X.shape, generator=torch.Generator().manual_seed(seed))
+        hidden = ~torch.isnan(X) & (draw < ratio).to(X.device)
+        nan = torch.tensor(float("nan"), dtype=X.dtype, device=X.device)
+        self.inputs = torch.where(hidden, nan, X)
+        self.target = torch.where(hidden, X, nan)
+
+    def loss(self, net):
+        """Mean loss over the hidden entries, in eval mode, without gradients."""
+        net._set_training(False)
+        module, total = net.module_, 0.0
+        count = (~torch.isnan(self.target)).sum().item()
+        with torch.no_grad():
+            for i in range(0, len(self.inputs), 4096):
+                reconstruction, _ = net.infer(self.inputs[i:i + 4096])
+                target = self.target[i:i + 4096]
+                target = target if module.logits else module.standardize(target)
+                n = (~torch.isnan(target)).sum().item()
+                total += float(net.criterion_((reconstruction.float(), target))) * n
+        return total / max(count, 1)
+
+
+def held_out_loss(net, valid):
+    """The monitored loss of the held-out rows: a :class:`FillCheck`'s, or the mean loss."""
+    return valid.loss(net) if isinstance(valid, FillCheck) else evaluate(net, valid)
+
+
 def clone_state(module):
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
@@ -196,7 +233,7 @@ class Monitor(Callback):
         self.best_loss_, self.best_state_ = math.inf, None
         self.start_state_ = None
         if self.valid is not None and self.keep_start:
-            self.best_loss_, self.best_epoch_ = evaluate(net, self.valid), 0
+            self.best_loss_, self.best_epoch_ = held_out_loss(net, self.valid), 0
             self.best_state_ = self.start_state_ = clone_state(net.module_)
 
     def on_epoch_end(self, net, **kwargs):
@@ -211,7 +248,7 @@ class Monitor(Callback):
             )
         monitored = loss
         if self.valid is not None:
-            monitored = evaluate(net, self.valid)
+            monitored = held_out_loss(net, self.valid)
             net.history.record("valid_loss", monitored)
         self.misses_ = 0 if monitored < self.best_loss_ - self.tol else self.misses_ + 1
         if monitored < self.best_loss_:

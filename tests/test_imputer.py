@@ -159,3 +159,37 @@ def test_first_step_of_a_pipeline_under_grid_search(cancer):
     search = GridSearchCV(model, {"autoencoderimputer__noise_ratio": [0.1, 0.4]}, cv=2)
     search.fit(X_missing, y)
     assert search.best_score_ > 0.9
+
+
+def test_early_stopping_scores_the_filled_in_entries(cancer):
+    imputer = AutoEncoderImputer(**{**FAST, "max_iter": 200}, early_stopping=True,
+                                 n_iter_no_change=3).fit(cancer[1])
+    autoencoder = imputer.autoencoder_
+    assert imputer.n_iter_ < 200
+    assert len(autoencoder.validation_scores_) == imputer.n_iter_
+    assert 1 <= autoencoder.best_epoch_ <= imputer.n_iter_
+
+
+def test_fill_check_hides_a_seeded_share_and_scores_only_those(cancer, fitted):
+    import torch
+
+    from skae._feeding import TensorData
+    from skae._training import FillCheck
+
+    Z = ((cancer[1] - fitted.mean_) / fitted.scale_).astype(np.float32)
+    data = TensorData(torch.from_numpy(Z), device="cpu")
+    check = FillCheck(data, 0.25, seed=0)
+    hidden = ~torch.isnan(check.target)
+    observed = ~np.isnan(Z)
+    assert not hidden.numpy()[~observed].any()  # only observed entries are hidden
+    assert abs(hidden.numpy()[observed].mean() - 0.25) < 0.02
+    assert torch.equal(torch.isnan(check.inputs), torch.from_numpy(~observed) | hidden)
+    assert torch.equal(FillCheck(data, 0.25, seed=0).target.isnan(), check.target.isnan())
+
+    net = fitted.autoencoder_.net_
+    module = net.module_.eval()
+    with torch.no_grad():
+        reconstruction = module(check.inputs)[0]
+        target = module.standardize(check.target)
+    expected = float(((reconstruction - target)[hidden] ** 2).mean())
+    assert check.loss(net) == pytest.approx(expected, rel=1e-5)

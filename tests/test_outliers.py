@@ -138,3 +138,20 @@ def test_in_a_pipeline_after_a_scaler():
         AutoEncoderTransformer(2, **FAST)))
     labels = pipe.fit(X).predict(X)
     assert set(np.unique(labels)) <= {-1, 1} and np.mean(labels == 1) > 0.8
+
+
+def test_missing_entries_are_left_out_of_the_scores():
+    X = plane()
+    detector = ReconstructionOutlierDetector(AutoEncoderTransformer(2, **FAST)).fit(X)
+    X_missing = X[:5].copy()
+    X_missing[0, 1] = np.nan
+    errors = detector.feature_errors(X_missing)
+    assert np.isnan(errors[0, 1]) and np.isfinite(np.delete(errors, 1, axis=1)).all()
+    assert detector.score_samples(X_missing)[0] == pytest.approx(-np.nanmean(errors[0]))
+    assert detector.__sklearn_tags__().input_tags.allow_nan
+    assert not ReconstructionOutlierDetector(PCA(2)).__sklearn_tags__().input_tags.allow_nan
+    # training rows with missing entries: the autoencoder takes them
+    X_train = X.copy()
+    X_train[::10, 0] = np.nan
+    assert np.isfinite(ReconstructionOutlierDetector(
+        AutoEncoderTransformer(2, **FAST)).fit(X_train).score_samples(X_train)).all()

@@ -3,7 +3,8 @@ A linear autoencoder learns PCA's subspace
 ==========================================
 
 With no hidden layers and the identity activation, an autoencoder is linear, and its
-optimum spans the top principal subspace (Baldi & Hornik, 1989). Full-batch L-BFGS finds it
+optimum spans the top principal subspace (Baldi & Hornik, 1989). Full-batch L-BFGS from a
+random start finds it
 on digits in a few seconds of CPU. The decoder's columns are not PCA's ordered components,
 but an SVD of the decoder recovers them.
 """
@@ -20,8 +21,10 @@ from skae import AutoEncoderTransformer
 X, _ = load_digits(return_X_y=True)
 k = 8
 pca = PCA(k).fit(X)
-ae = AutoEncoderTransformer(k, hidden_layer_sizes=(), activation="identity", solver="lbfgs",
-                            alpha=0.0, max_iter=30, random_state=0).fit(X)
+# init="random": the default would start at PCA, which would prove nothing here
+ae = AutoEncoderTransformer(k, hidden_layer_sizes=(), activation="identity", init="random",
+                            solver="lbfgs", alpha=0.0, max_iter=100, early_stopping=False,
+                            random_state=0).fit(X)
 
 decoder = ae.module_.decoder[0].weight.detach().numpy()  # (n_features, k)
 angles = np.degrees(subspace_angles(decoder, pca.components_.T))
