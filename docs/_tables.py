@@ -342,16 +342,16 @@ def claims_table():
         if any(r is None for r in records):
             cell = "result file missing: " + ", ".join(
                 f"``{n}.json``" for n, r in zip(names, records, strict=True) if r is None)
-            rows.append([claim, anchor, target, cell, "", "", ""])
+            rows.append([claim, anchor, target, cell, ""])
             continue
         files = sorted(set(names))
         source = (f"``{script(records[0])}``: "
                   + (", ".join(f"``{n.removeprefix('bench_')}``" for n in files)
                      if len(files) <= 3 else f"{len(files)} files"))
-        rows.append([claim, anchor, target, result(*records),
-                     " / ".join(sorted({device(r) for r in records})), wall(records), source])
-    return list_table(["claim", "anchor", "target", "result", "device", "time",
-                       "script: result files"], rows, widths=[20, 10, 11, 31, 6, 7, 15])
+        rows.append([f"{claim} ({source})", anchor, target, result(*records),
+                     " / ".join(sorted({device(r) for r in records})) + ", " + wall(records)])
+    return list_table(["claim (script: result files)", "anchor", "target", "result",
+                       "device, time"], rows, widths=[26, 11, 13, 38, 12])
 
 
 # --- never worse than PCA ----------------------------------------------------------------

@@ -49,6 +49,10 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "examples/README.rst"]
 html_theme = "pydata_sphinx_theme"
 html_title = "skae"
+# the benchmarks page's tables need the width of both sidebars
+html_sidebars = {"benchmarks": []}
+html_static_path = ["_static"]
+html_css_files = ["skae.css"]
 intersphinx_mapping = {}  # no network at build time
 
 sphinx_gallery_conf = {
