@@ -256,6 +256,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
 
 
 def _row_means(errors):
-    """Each row's mean error over its observed entries (a row with none: NaN)."""
+    """Each row's mean error over its observed entries (a row with none: 0; skae's
+    autoencoders refuse such a row before this)."""
     observed = ~np.isnan(errors)
     return np.where(observed, errors, 0.0).sum(axis=1) / np.maximum(observed.sum(axis=1), 1)
