@@ -14,10 +14,11 @@ its defaults. Reported: RMSE over the removed entries of the non-constant column
 entry divided by its column's standard deviation in the complete data; fit+transform
 seconds; and at 30% MCAR on the labelled tables (digits, breast_cancer, wine) the
 3-fold cross-validated accuracy of imputer -> StandardScaler -> LogisticRegression.
-On MNIST only 30% MCAR with one seed runs, and the two IterativeImputers are too slow
-for 2 cores (784 columns, 10 rounds): their time is estimated from the first
---mnist-probe-columns evenly spaced columns (marked "estimated", no RMSE). MNIST runs
-first, so that its times are measured before anything else runs on the machine.
+On MNIST the MCAR rates of --mnist-rates run with one seed, and the two
+IterativeImputers are too slow for 2 cores (784 columns, 10 rounds): their time is
+estimated from --mnist-probe-columns evenly spaced columns (marked "estimated", no
+RMSE). MNIST runs first, so that its times are measured before anything else runs on
+the machine; --mnist-only skips the tables (a run of more MNIST rates, with --tag).
 
 Targets (issue 27): lowest RMSE of the five on digits and MNIST at every MCAR rate; at
 most 1.10x the best contender's RMSE on breast_cancer, wine and diabetes at 30% MCAR;
@@ -25,6 +26,7 @@ downstream accuracy at least IterativeImputer's on digits and breast_cancer at 3
 AutoEncoderImputer faster than the missForest recipe on MNIST 10k at 30%.
 
     python benchmarks/bench_imputation.py [--quick] [--data PATH] [--seeds N]
+        [--mnist-rates 10,30,50] [--mnist-only --tag NAME]
 """
 
 import time
@@ -142,16 +144,16 @@ def estimated_seconds(imputer, X_missing, n_columns):
     return per_column * len(missing_cols) * imputer.max_iter
 
 
-def mnist(path, seed, device, probe_columns):
+def mnist(path, pattern, seed, device, probe_columns):
     X = load_mnist(path, n_train=10_000)[0].reshape(10_000, -1).astype(np.float64)
-    rows = score_case("MNIST 10k", X, None, "MCAR 30%", seed, device,
+    rows = score_case("MNIST 10k", X, None, pattern, seed, device,
                       names=("SimpleImputer(mean)", "KNNImputer", "AutoEncoderImputer"))
-    X_missing = np.where(remove(X, "MCAR 30%", seed), np.nan, X)
+    X_missing = np.where(remove(X, pattern, seed), np.nan, X)
     for name in ("IterativeImputer", "missForest recipe"):
         seconds = estimated_seconds(imputers(seed, device)[name], X_missing, probe_columns)
-        rows.append({"dataset": "MNIST 10k", "pattern": "MCAR 30%", "seed": seed,
+        rows.append({"dataset": "MNIST 10k", "pattern": pattern, "seed": seed,
                      "imputer": name, "rmse": None, "seconds": seconds, "estimated": True})
-        print(f"MNIST 10k      MCAR 30%  seed {seed} {name:20} ~{seconds:.0f} s (estimated)")
+        print(f"MNIST 10k      {pattern:9} seed {seed} {name:20} ~{seconds:.0f} s (estimated)")
     return rows
 
 
@@ -175,13 +177,18 @@ def main():
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--mnist-probe-columns", type=int, default=16)
+    p.add_argument("--mnist-rates", default="10,30,50",
+                   help="MNIST's MCAR rates in percent, comma-separated")
+    p.add_argument("--mnist-only", action="store_true", help="skip the tables")
     args = p.parse_args()
     seeds = range(1 if args.quick else args.seeds)
     patterns = ("MCAR 30%",) if args.quick else PATTERNS
     rows = []
     if not args.quick:
-        rows += mnist(args.data, 0, args.device, args.mnist_probe_columns)
-    for dataset, (X, y) in tables(args.quick).items():
+        for rate in args.mnist_rates.split(","):
+            rows += mnist(args.data, f"MCAR {int(rate)}%", 0, args.device,
+                          args.mnist_probe_columns)
+    for dataset, (X, y) in ({} if args.mnist_only else tables(args.quick)).items():
         for pattern in patterns:
             for seed in seeds:
                 rows += score_case(dataset, X, y, pattern, seed, args.device)

@@ -227,8 +227,25 @@ def claim_contamination(r):
             f"{auc['breast_cancer 5% contaminated']:.3f} with 5% malignant rows")
 
 
-def imputation_cells(r):
-    return {(row["dataset"], row["pattern"], row["imputer"]): row for row in r["summary"]}
+IMPUTERS = ["AutoEncoderImputer", "missForest recipe", "IterativeImputer", "KNNImputer",
+            "SimpleImputer(mean)"]
+PATTERNS = ["MCAR 10%", "MCAR 30%", "MCAR 50%", "MNAR"]
+# the full run, and the run of MNIST's other MCAR rates
+IMPUTATION_RUNS = ["bench_imputation", "bench_imputation-mnist-rates"]
+
+
+def imputation_summary(*records):
+    """The summary rows of the imputation runs (the full run, then more MNIST rates),
+    a dataset's patterns in PATTERNS' order."""
+    rows = [row for r in records if r is not None for row in r["summary"]]
+    datasets = list(dict.fromkeys(row["dataset"] for row in rows))
+    return sorted(rows, key=lambda row: (datasets.index(row["dataset"]),
+                                         PATTERNS.index(row["pattern"])))
+
+
+def imputation_cells(*records):
+    return {(row["dataset"], row["pattern"], row["imputer"]): row
+            for row in imputation_summary(*records)}
 
 
 def best_other(cell, dataset, pattern):
@@ -238,15 +255,18 @@ def best_other(cell, dataset, pattern):
     return best, rmse[best]
 
 
-def claim_imputation_images(r):
-    cell, parts = imputation_cells(r), []
+def claim_imputation_images(*records):
+    cell, parts = imputation_cells(*records), []
     for dataset in ("digits", "MNIST 10k"):
         rates = [p for p in ("MCAR 10%", "MCAR 30%", "MCAR 50%")
                  if (dataset, p, IMPUTERS[0]) in cell]
         ours = " / ".join(f"{cell[(dataset, p, IMPUTERS[0])]['rmse']:.3f}" for p in rates)
         others = " / ".join("{1:.3f} ({0})".format(*best_other(cell, dataset, p)) for p in rates)
+        unrun = sorted({n for p in rates for n in IMPUTERS[1:]
+                        if cell.get((dataset, p, n), {}).get("rmse", 0) is None})
         parts.append(f"{dataset} at {' / '.join(p[5:] for p in rates)}: {ours}; best "
-                     f"other {others}")
+                     f"other {others}" + (f" ({' and '.join(unrun)} not run: hours)"
+                                          if unrun else ""))
     return "; ".join(parts)
 
 
@@ -292,7 +312,7 @@ CLAIMS = [
     ("outlier detection robust to contaminated training rows", "clean training",
      "lose at most 0.02 AUC", ["bench_outliers"], claim_contamination),
     ("AutoEncoderImputer fills images best", "missForest recipe, KNN",
-     "lowest RMSE of five at every MCAR rate", ["bench_imputation"], claim_imputation_images),
+     "lowest RMSE of five at every MCAR rate", IMPUTATION_RUNS, claim_imputation_images),
     ("AutoEncoderImputer on tables", "best of four imputers", "at most 1.10x at MCAR 30%",
      ["bench_imputation"], claim_imputation_tables),
     ("accuracy through AutoEncoderImputer at MCAR 30%", "IterativeImputer", "at least equal",
@@ -437,16 +457,15 @@ def outlier_tables():
 
 # --- imputation --------------------------------------------------------------------------
 
-IMPUTERS = ["AutoEncoderImputer", "missForest recipe", "IterativeImputer", "KNNImputer",
-            "SimpleImputer(mean)"]
 
 
 def imputation_tables():
-    r = load("bench_imputation")
-    if r is None:
+    records = [load(name) for name in IMPUTATION_RUNS]
+    if records[0] is None:
         return missing("bench_imputation.py")
-    cell = {(row["dataset"], row["pattern"], row["imputer"]): row for row in r["summary"]}
-    cases = list(dict.fromkeys((row["dataset"], row["pattern"]) for row in r["summary"]))
+    summary = imputation_summary(*records)
+    cell = imputation_cells(*records)
+    cases = list(dict.fromkeys((row["dataset"], row["pattern"]) for row in summary))
     rows = []
     for dataset, pattern in cases:
         values = {name: cell.get((dataset, pattern, name)) for name in IMPUTERS}
@@ -481,29 +500,45 @@ def imputation_tables():
             + list_table(["data", *IMPUTERS], accuracy)
             + ["Fit + transform time at MCAR 30% (mean over the seeds)", ""]
             + list_table(["data", *IMPUTERS], times)
-            + [f"{wall([r])}; ``{r['command']}``, {r['date']}.", ""])
+            + [f"{wall([r])}; ``{r['command']}``, {r['date']}." for r in records if r]
+            + [""])
 
 
-def imputation_figure(ax_grid):
-    """RMSE vs missing rate per dataset, one line per imputer (for the plot directive)."""
-    r = load("bench_imputation")
-    if r is None:
-        ax_grid.flat[0].text(0.5, 0.5, "no result file yet", ha="center")
-        return
-    cell = {(row["dataset"], row["pattern"], row["imputer"]): row["rmse"]
-            for row in r["summary"]}
-    datasets = [d for d in dict.fromkeys(row["dataset"] for row in r["summary"])
-                if (d, "MCAR 10%", IMPUTERS[0]) in cell]
+def imputation_figure():
+    """RMSE vs missing rate, a panel per dataset with all three MCAR rates, a line per
+    imputer (for the benchmarks page's plot directive)."""
+    import matplotlib.pyplot as plt
+
+    records = [load(name) for name in IMPUTATION_RUNS]
+    if records[0] is None:
+        fig, ax = plt.subplots(figsize=(4, 1))
+        ax.text(0.5, 0.5, "no result file yet", ha="center")
+        return fig
+    cell = {key: row["rmse"] for key, row in imputation_cells(*records).items()}
     rates = ["MCAR 10%", "MCAR 30%", "MCAR 50%"]
-    for ax, dataset in zip(ax_grid.flat, datasets, strict=False):
+    datasets = [d for d in dict.fromkeys(key[0] for key in cell)
+                if all((d, rate, IMPUTERS[0]) in cell for rate in rates)]
+    fig, axes = plt.subplots(1, len(datasets), figsize=(2.8 * len(datasets), 3.2),
+                             sharey=True, squeeze=False)
+    for ax, dataset in zip(axes.flat, datasets, strict=True):
         for name in IMPUTERS:
-            ax.plot([10, 30, 50], [cell[(dataset, rate, name)] for rate in rates], "o-",
-                    label=name, lw=2.5 if name == IMPUTERS[0] else 1.2)
+            points = [(int(rate[5:-1]), cell.get((dataset, rate, name))) for rate in rates]
+            points = [(x, y) for x, y in points if y is not None]
+            if points:
+                ax.plot(*zip(*points, strict=True), "o-", label=name,
+                        color=f"C{IMPUTERS.index(name)}",
+                        lw=2.5 if name == IMPUTERS[0] else 1.2)
         ax.set_title(dataset)
         ax.set_xticks([10, 30, 50])
         ax.set_xlabel("entries missing (MCAR, %)")
-    ax_grid.flat[0].set_ylabel("RMSE (column std units)")
-    ax_grid.flat[0].legend(fontsize=8)
+    axes.flat[0].set_ylabel("RMSE (column std units)")
+    legend = {}  # every imputer once, from whichever panel drew it
+    for ax in axes.flat:
+        legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    fig.legend([legend[n] for n in IMPUTERS if n in legend], [n for n in IMPUTERS if n in legend],
+               loc="lower center", ncol=len(legend), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig
 
 
 def render():

@@ -512,7 +512,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         if warm:
             self._fit_warm(X, train_data, valid, config, device, incremental)
         else:
-            self._fit_new(X, X32, train_data, valid, config, device, seed)
+            self._fit_new(X, X32, train_data, valid, config, device, seed, incremental)
 
     def _fit_warm(self, X, train_data, valid, config, device, incremental):
         monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
@@ -531,7 +531,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     def _update_corruption(self, module, seed):
         """Carry a changed noise or noise ratio over to the module, reseeded (warm starts)."""
 
-    def _fit_new(self, X, X32, train_data, valid, config, device, seed):
+    def _fit_new(self, X, X32, train_data, valid, config, device, seed, incremental):
         loss = config.loss
         n_components = self._check_n_components(X.shape[1])
         stats = column_stats(X)
@@ -555,7 +555,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
                           valid=valid, keep_start=init == "pca")
         net = self._new_net(config, module, spec, monitor, device)
-        result = self._train(net, train_data, epochs=config.train.max_iter, incremental=False)
+        result = self._train(net, train_data, epochs=config.train.max_iter,
+                             incremental=incremental)
         if init == "pca" and result.best_epoch == 0:
             _start_at_pca(net.module_, X, None, mean, scale, n_components, seed)
             self._say(f"no epoch beat PCA on the held-out rows: {type(self).__name__} is PCA "

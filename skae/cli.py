@@ -181,9 +181,16 @@ def format_table(rows, kind, units):
     elif kind == "continuous":
         lines.append("R^2: ridge regression on the codes, held-out rows (higher is better)")
     lines += [header, "-" * len(header)]
+    kept_pca = False
     for r in rows:
-        line = f"{r['model']:<24}{r['test_mse']:>12.4g}{r['fit_s']:>9.1f}"
-        lines.append(line + (f"{r['score']:>10.3f}" if score else ""))
+        line = f"{r['model']:<24}{r['test_mse']:>#12.4g}{r['fit_s']:>9.1f}"
+        line += f"{r['score']:>10.3f}" if score else ""
+        if getattr(r["fitted"], "best_epoch_", None) == 0:  # init="auto" kept its PCA start
+            line, kept_pca = line + "  *", True
+        lines.append(line)
+    if kept_pca:
+        lines.append("* no training epoch beat the PCA start on held-out rows: this model is "
+                     "PCA")
     return "\n".join(lines)
 
 

@@ -238,7 +238,8 @@ def plot_embedding(estimator, X, y=None, ax=None):
 
 
 def plot_comparison(estimators, X, *, n_images=8):
-    """Reconstructions of each estimator side by side, and their loss curves.
+    """Reconstructions of each estimator side by side, and the training loss curves of
+    those that have one (``loss_curve_``; none for PCA).
 
     Images are shown when the feature count is a square (digits, MNIST); otherwise
     the first rows are drawn as line profiles.
@@ -272,8 +273,10 @@ def plot_comparison(estimators, X, *, n_images=8):
     square = side * side == X.shape[1]
     rows = [("original", X)] + [(n, e.inverse_transform(e.transform(X)))
                                 for n, e in estimators.items()]
-    fig = plt.figure(figsize=(max(8, n_images), 1.1 * len(rows) + 3))
-    grid = fig.add_gridspec(len(rows) + 3, n_images)
+    trained = {n: e for n, e in estimators.items() if hasattr(e, "loss_curve_")}
+    extra = 3 if trained else 0  # rows of the grid for the loss curves
+    fig = plt.figure(figsize=(max(8, n_images), 1.1 * len(rows) + extra))
+    grid = fig.add_gridspec(len(rows) + extra, n_images)
     for r, (label, images) in enumerate(rows):
         for c, image in enumerate(np.asarray(images)):
             ax = fig.add_subplot(grid[r, c])
@@ -284,15 +287,15 @@ def plot_comparison(estimators, X, *, n_images=8):
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
-                ax.set_ylabel(label, fontsize=6, rotation=0, ha="right")
-    curves = fig.add_subplot(grid[len(rows):, :])
-    for name, est in estimators.items():
-        if hasattr(est, "loss_curve_"):
+                ax.set_ylabel(label, fontsize=11, rotation=0, ha="right", va="center")
+    if trained:
+        curves = fig.add_subplot(grid[len(rows):, :])
+        for name, est in trained.items():
             curves.plot(range(1, len(est.loss_curve_) + 1), est.loss_curve_, label=name)
-    curves.set_xlabel("epoch")
-    curves.set_ylabel("training loss")
-    curves.set_yscale("log")
-    curves.legend(fontsize=7)
+        curves.set_xlabel("epoch")
+        curves.set_ylabel("training loss")
+        curves.set_yscale("log")
+        curves.legend(fontsize=9)
     fig.tight_layout()
     return fig
 

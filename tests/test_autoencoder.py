@@ -174,8 +174,12 @@ def test_early_stopping_records_validation_scores(small):
 
 def test_partial_fit_trains_one_epoch_per_call(small):
     ae = AutoEncoderTransformer(3, **FAST)
-    for chunk in np.array_split(small, 3):
-        ae.partial_fit(chunk)
+    with warnings.catch_warnings():
+        # one epoch is what partial_fit is asked for, the first call included: no
+        # ConvergenceWarning (as scikit-learn's MLP partial_fit)
+        warnings.simplefilter("error", ConvergenceWarning)
+        for chunk in np.array_split(small, 3):
+            ae.partial_fit(chunk)
     assert ae.n_iter_ == 3
     np.testing.assert_allclose(ae.mean_, small[:20].mean(axis=0))
 

@@ -1,10 +1,11 @@
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from skae.cli import DataError, load_data, main
+from skae.cli import DataError, format_table, load_data, main
 
 FAST = ["--max-iter", "3", "--n-components", "4", "--quiet", "--device", "cpu"]
 
@@ -157,3 +158,16 @@ def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
 def test_version(capsys):
     assert main(["--version"]) == 0 and capsys.readouterr().out.startswith("skae ")
 
+
+
+def test_the_table_marks_a_model_that_kept_its_pca_start():
+    rows = [{"model": "PCA", "test_mse": 2.954, "fit_s": 0.1, "fitted": SimpleNamespace()},
+            {"model": "DenoisingAutoEncoder", "test_mse": 2.954, "fit_s": 1.3,
+             "fitted": SimpleNamespace(best_epoch_=0)},
+            {"model": "AutoEncoderTransformer", "test_mse": 1.6, "fit_s": 7.0,
+             "fitted": SimpleNamespace(best_epoch_=12)}]
+    lines = format_table(rows, None, "the data's units").splitlines()
+    assert lines[-1].startswith("* no training epoch beat the PCA start")
+    dae, ae = lines[-3], lines[-2]
+    assert dae.endswith("  *") and not ae.endswith("*")
+    assert "1.600" in ae  # the same digits in every row

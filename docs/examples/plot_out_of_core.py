@@ -12,6 +12,7 @@ time.
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 
@@ -28,11 +29,20 @@ del big
 
 data = np.load(path, mmap_mode="r")  # nothing read yet
 ae = AutoEncoderTransformer(16, random_state=0)
+curve = []
 for epoch in range(3):
     for start in range(0, len(data), 2000):
         ae.partial_fit(data[start:start + 2000])
-    print(f"pass {epoch + 1}: {ae.n_iter_} partial_fit calls, "
-          f"reconstruction MSE on the original digits {-ae.score(X):.3f}")
+        curve.append(-ae.score(X))
+    print(f"pass {epoch + 1}: {ae.n_iter_} partial_fit calls,\n"
+          f"  reconstruction MSE on the original digits {curve[-1]:.3f}")
+
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.plot(np.arange(1, len(curve) + 1), curve, "o-")
+ax.set_xlabel("partial_fit calls (2,000 rows each)")
+ax.set_ylabel("MSE on the original digits")
+ax.set_yscale("log")
+fig.tight_layout()
 
 # %%
 # dask-ml's ``Incremental`` wrapper does the same over the blocks of a dask array::
