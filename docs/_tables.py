@@ -455,8 +455,7 @@ def outlier_tables():
             + [f"{wall([r])}; ``{r['command']}``, {r['date']}.", ""])
 
 
-# --- imputation --------------------------------------------------------------------------
-
+# --- imputation tables (its constants and cells sit with the claims above) -------------
 
 
 def imputation_tables():
