@@ -282,12 +282,14 @@ class _NetMixin:
 
     # ---- training ---------------------------------------------------------------------
 
-    def _new_net(self, config, module, module_spec, monitor, device):
-        net = build_net(config.train, module=module, criterion=self._make_criterion(config.train),
+    def _new_net(self, config, module, module_spec, monitor, device, complete=False):
+        """A net for ``module``; ``complete``: the training data has no missing entry."""
+        net = build_net(config.train, module=module,
+                        criterion=self._make_criterion(config.train, complete),
                         device=device, monitor=monitor, module_spec=module_spec)
         return net.initialize()
 
-    def _warm_net(self, config, monitor, device):
+    def _warm_net(self, config, monitor, device, complete=False):
         """A new net around a copy of the fitted module, trained as ``config`` says now.
 
         The optimiser's state carries over when the solver is the same; the new
@@ -295,7 +297,7 @@ class _NetMixin:
         """
         old = self.net_
         module = copy.deepcopy(old.module_).to(device)
-        net = self._new_net(config, module, old.module_spec, monitor, device)
+        net = self._new_net(config, module, old.module_spec, monitor, device, complete)
         if type(net.optimizer_) is type(old.optimizer_):
             hyper = [{k: v for k, v in g.items() if k != "params"}
                      for g in net.optimizer_.param_groups]
@@ -509,15 +511,17 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         if config.train.early_stopping:
             train_data, valid = hold_out(data, config.train.validation_fraction, seed)
             valid = self._held_out(valid, seed)
+        complete = not np.isnan(X.data if sp.issparse(X) else X).any()
         if warm:
-            self._fit_warm(X, train_data, valid, config, device, incremental)
+            self._fit_warm(X, train_data, valid, config, device, incremental, complete)
         else:
-            self._fit_new(X, X32, train_data, valid, config, device, seed, incremental)
+            self._fit_new(X, X32, train_data, valid, config, device, seed, incremental,
+                          complete)
 
-    def _fit_warm(self, X, train_data, valid, config, device, incremental):
+    def _fit_warm(self, X, train_data, valid, config, device, incremental, complete):
         monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
                           valid=valid)
-        net = self._warm_net(config, monitor, device)
+        net = self._warm_net(config, monitor, device, complete)
         self._update_corruption(net.module_, derive_seed(self.random_state, self.n_iter_))
         result = self._train(net, train_data, epochs=config.train.max_iter,
                              incremental=incremental)
@@ -531,7 +535,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     def _update_corruption(self, module, seed):
         """Carry a changed noise or noise ratio over to the module, reseeded (warm starts)."""
 
-    def _fit_new(self, X, X32, train_data, valid, config, device, seed, incremental):
+    def _fit_new(self, X, X32, train_data, valid, config, device, seed, incremental,
+                 complete):
         loss = config.loss
         n_components = self._check_n_components(X.shape[1])
         stats = column_stats(X)
@@ -554,7 +559,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         curves = self._pretrain(module, spec, X32, stats, config, seed, device)
         monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
                           valid=valid, keep_start=init == "pca")
-        net = self._new_net(config, module, spec, monitor, device)
+        net = self._new_net(config, module, spec, monitor, device, complete)
         result = self._train(net, train_data, epochs=config.train.max_iter,
                              incremental=incremental)
         if init == "pca" and result.best_epoch == 0:
@@ -571,8 +576,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         if self.verbose >= 1:
             print(f"[{type(self).__name__}] {message}")
 
-    def _make_criterion(self, train_config):
-        return PairLoss(train_config.loss)
+    def _make_criterion(self, train_config, complete=False):
+        return PairLoss(train_config.loss, complete=complete)
 
     def _module_class(self):
         return AutoEncoder

@@ -267,15 +267,23 @@ class PairLoss(nn.Module):
     """Loss between the two halves of ``y_pred = (reconstruction, target)``.
 
     ``kind="mse"``: mean squared error; ``"cross_entropy"``: binary cross-entropy of
-    logits against targets in [0, 1]. skorch's ``y_true`` is not used.
+    logits against targets in [0, 1]. skorch's ``y_true`` is not used. Missing (NaN)
+    targets are left out, unless ``complete`` says there are none: the fit then pays
+    for one fused loss, not the mask's elementwise ops (about a quarter of a small
+    network's step on a CPU).
     """
 
-    def __init__(self, kind="mse"):
+    def __init__(self, kind="mse", complete=False):
         super().__init__()
         self.kind = kind
+        self.complete = complete
 
     def forward(self, y_pred, y_true=None):
         reconstruction, target = y_pred
+        if getattr(self, "complete", False):
+            if self.kind == "cross_entropy":
+                return nn.functional.binary_cross_entropy_with_logits(reconstruction, target)
+            return nn.functional.mse_loss(reconstruction, target)
         # missing (NaN) targets are left out: a mean over the observed entries, computed
         # without a host sync (CUDA graphs capture it)
         observed = ~torch.isnan(target)

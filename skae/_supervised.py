@@ -105,7 +105,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
     def _module_class(self):
         return Network
 
-    def _make_criterion(self, train_config):
+    def _make_criterion(self, train_config, complete=False):
         return self._criterion()()
 
     def _pretrain_config(self):

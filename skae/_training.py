@@ -18,6 +18,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._feeding import BatchIterator
 from ._graphs import GraphSteps
+from ._modules import PairLoss
 
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")
 # a training loss this many times its start (or its floor) is divergence
@@ -156,6 +157,7 @@ class FillCheck:
         """Mean loss over the hidden entries, in eval mode, without gradients."""
         net._set_training(False)
         module, total = net.module_, 0.0
+        masked = PairLoss(net.criterion_.kind)  # the targets are NaN but where hidden
         count = (~torch.isnan(self.target)).sum().item()
         with torch.no_grad():
             for i in range(0, len(self.inputs), 4096):
@@ -163,7 +165,7 @@ class FillCheck:
                 target = self.target[i:i + 4096]
                 target = target if module.logits else module.standardize(target)
                 n = (~torch.isnan(target)).sum().item()
-                total += float(net.criterion_((reconstruction.float(), target))) * n
+                total += float(masked((reconstruction.float(), target))) * n
         return total / max(count, 1)
 
 

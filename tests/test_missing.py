@@ -163,3 +163,22 @@ def test_a_failed_fit_on_incomplete_data_leaves_the_model_as_it_was(digits):
     with pytest.raises(ValueError, match="Row 0"):
         ae.fit(bad)
     np.testing.assert_array_equal(ae.transform(X), before)
+
+
+@pytest.mark.parametrize("kind", ["mse", "cross_entropy"])
+def test_the_loss_for_complete_targets_equals_the_masked_one(kind):
+    g = torch.Generator().manual_seed(0)
+    reconstruction, target = torch.randn(8, 5, generator=g), torch.rand(8, 5, generator=g)
+    torch.testing.assert_close(PairLoss(kind, complete=True)((reconstruction, target)),
+                               PairLoss(kind)((reconstruction, target)))
+
+
+def test_a_fit_masks_its_loss_only_when_the_data_miss_entries(digits):
+    X = digits[:300]
+    fast = dict(init="random", max_iter=2, early_stopping=False, random_state=0)
+    assert AutoEncoderTransformer(4, **fast).fit(X).net_.criterion_.complete
+    assert not AutoEncoderTransformer(4, **fast).fit(holes(X)).net_.criterion_.complete
+    # a later chunk with missing entries gets a masked loss: its training stays finite
+    ae = AutoEncoderTransformer(4, **fast).partial_fit(X[:150])
+    ae.partial_fit(holes(X[150:]))
+    assert not ae.net_.criterion_.complete and np.isfinite(ae.loss_curve_).all()
