@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 import sklearn
 import torch
 from sklearn.base import (
@@ -38,6 +37,7 @@ from ._data import (
     check_observed_rows,
     column_stats,
     global_scale,
+    may_hold_nan,
     pca_basis,
     wrap_like_output,
 )
@@ -196,15 +196,9 @@ def validated(estimator, X, y="no_validation", **kwargs):
     except np.exceptions.DTypePromotionError as exc:  # datetime columns, say
         raise ValueError(f"X must hold numbers only; {exc}") from None
     X_checked = out[0] if isinstance(out, tuple) else out
-    if _may_hold_nan(X_checked):
+    if may_hold_nan(X_checked):
         check_observed_rows(X_checked)
     return out
-
-
-def _may_hold_nan(X):
-    values = X.data if sp.issparse(X) else X
-    with np.errstate(all="ignore"):  # a sum overflowing to inf - inf only costs a closer look
-        return values.size > 0 and bool(np.isnan(np.sum(values)))
 
 
 # frames in these packages are not the user's line a warning should point at
@@ -511,7 +505,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         if config.train.early_stopping:
             train_data, valid = hold_out(data, config.train.validation_fraction, seed)
             valid = self._held_out(valid, seed)
-        complete = not np.isnan(X.data if sp.issparse(X) else X).any()
+        complete = not may_hold_nan(X)  # the loss need not mask missing targets
         if warm:
             self._fit_warm(X, train_data, valid, config, device, incremental, complete)
         else:

@@ -50,6 +50,17 @@ def _chunks(X):
         yield np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
 
 
+def may_hold_nan(X):
+    """Whether ``X`` (dense or sparse) may hold NaN: one sum, no boolean copy of X.
+
+    False means none; True is exact too except when the sum overflows (inf - inf), which
+    only costs a closer look (or a masked loss).
+    """
+    values = X.data if sp.issparse(X) else X
+    with np.errstate(all="ignore"):
+        return values.size > 0 and bool(np.isnan(np.sum(values)))
+
+
 def check_observed_rows(X):
     """Raise a ValueError naming the first row of ``X`` with no observed (non-NaN) entry."""
     if X.shape[1] == 0:

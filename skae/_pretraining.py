@@ -14,7 +14,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._config import LOSSES, Count, PretrainConfig
-from ._data import column_stats
+from ._data import column_stats, may_hold_nan
 from ._feeding import TensorData, forward_in_batches, to_torch
 from ._modules import Corruption, LayerAutoEncoder, PairLoss, TiedLinear, linears
 from ._training import Monitor, build_net, train
@@ -58,8 +58,9 @@ def check_pretraining_data(config, stats, n_hidden, owner):
 
 
 def layer_net(config, n_in, n_out, *, first, code_activation, stats, mean, scale, noise_ratio,
-              device, seed):
-    """The skorch net that pre-trains one layer, as ``config`` (a FitConfig) says."""
+              device, seed, complete=False):
+    """The skorch net that pre-trains one layer, as ``config`` (a FitConfig) says;
+    ``complete``: its input has no missing entry."""
     pre = config.pretrain
     loss = LOSSES[pre.loss]
     corruption = None
@@ -73,7 +74,8 @@ def layer_net(config, n_in, n_out, *, first, code_activation, stats, mean, scale
         generator=torch.Generator().manual_seed(seed),
     )
     layer = pre.layer_config(config.train)
-    net = build_net(layer, module=module, criterion=PairLoss(pre.loss), device=device,
+    net = build_net(layer, module=module, criterion=PairLoss(pre.loss, complete=complete),
+                    device=device,
                     monitor=Monitor(patience=layer.n_iter_no_change, tol=layer.tol))
     return net.initialize()
 
@@ -93,7 +95,7 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
     pre = config.pretrain
     layers, curves, H = [], [], X
     ratios = pre.noise_ratios or (None,) * len(sizes)
-    n_in = X.shape[1]
+    n_in, complete = X.shape[1], not may_hold_nan(X)
     for k, n_out in enumerate(sizes):
         first, top = k == 0, k == len(sizes) - 1
         layer_stats = stats if first else column_stats(H)
@@ -101,7 +103,8 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
                         code_activation=top_activation if top else config.architecture[
                             "activation"],
                         stats=layer_stats, mean=mean, scale=scale, noise_ratio=ratios[k],
-                        device=device, seed=seed + k)
+                        device=device, seed=seed + k,
+                        complete=complete or not first)  # codes are never missing
         data = TensorData(to_torch(H, device), device=device,
                           generator=torch.Generator().manual_seed(seed + k))
         if train(net, data, epochs=pre.max_iter).interrupted:

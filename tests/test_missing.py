@@ -13,7 +13,7 @@ from skae import (
     StackedAutoEncoderClassifier,
     StackedAutoEncoderRegressor,
 )
-from skae._data import check_observed_rows, column_stats, pca_basis
+from skae._data import check_observed_rows, column_stats, may_hold_nan, pca_basis
 from skae._modules import PairLoss, fill_missing
 from skae.noise import missing
 
@@ -182,3 +182,11 @@ def test_a_fit_masks_its_loss_only_when_the_data_miss_entries(digits):
     ae = AutoEncoderTransformer(4, **fast).partial_fit(X[:150])
     ae.partial_fit(holes(X[150:]))
     assert not ae.net_.criterion_.complete and np.isfinite(ae.loss_curve_).all()
+
+
+def test_may_hold_nan_dense_and_sparse():
+    X = np.eye(3)
+    assert not may_hold_nan(X) and not may_hold_nan(sp.csr_matrix(X))
+    X[1, 2] = np.nan
+    assert may_hold_nan(X) and may_hold_nan(sp.csr_matrix(X))
+    assert not may_hold_nan(np.empty((0, 3)))
