@@ -10,9 +10,11 @@ standardised on the training rows for every contender; images are used as they c
 
 Contenders, in the same run: IsolationForest, OneClassSVM (gamma="scale", fitted on at
 most 2,000 training rows), LocalOutlierFactor(novelty=True), and skae's
-ReconstructionOutlierDetector over PCA(0.9) (the classic baseline), over PCA(0.7) (the
-default's width), over its default (AutoEncoderTransformer with PCA(0.7)'s number of
-components, starting at that PCA) and over DenoisingAutoEncoder with the same width.
+ReconstructionOutlierDetector over PCA(0.9) and over PCA(0.7) (the default's width) by
+reconstruction error alone (code_weight=0: the classic baseline), over PCA(0.7) with the
+code's distance (code_weight=1), at its defaults (AutoEncoderTransformer with PCA(0.7)'s
+number of components, starting at that PCA; code_weight=1) and over DenoisingAutoEncoder
+with the same width, these two also with code_weight=0.
 Reported: ROC AUC (inliers positive, scored by decision_function), the mean over cases,
 and fit+score seconds.
 
@@ -55,18 +57,25 @@ def contenders(X_train, seed, device):
         "IsolationForest": IsolationForest(random_state=seed),
         "OneClassSVM": Subsampled(gamma="scale"),
         "LocalOutlierFactor": LocalOutlierFactor(novelty=True),
-        "PCA(0.9) detector": ReconstructionOutlierDetector(PCA(0.9, svd_solver="full")),
+        "PCA(0.9) detector": ReconstructionOutlierDetector(PCA(0.9, svd_solver="full"),
+                                                           code_weight=0),
         "PCA(0.7) detector": ReconstructionOutlierDetector(
-            PCA(DEFAULT_VARIANCE, svd_solver="full")),
+            PCA(DEFAULT_VARIANCE, svd_solver="full"), code_weight=0),
+        "PCA(0.7) detector, code_weight=1": ReconstructionOutlierDetector(
+            PCA(DEFAULT_VARIANCE, svd_solver="full"), code_weight=1),
         "skae default detector": ReconstructionOutlierDetector(random_state=seed),
+        "skae default detector, code_weight=0": ReconstructionOutlierDetector(
+            random_state=seed, code_weight=0),
         "skae DAE detector": ReconstructionOutlierDetector(
             DenoisingAutoEncoder(k, random_state=seed, device=device)),
+        "skae DAE detector, code_weight=0": ReconstructionOutlierDetector(
+            DenoisingAutoEncoder(k, random_state=seed, device=device), code_weight=0),
     }
 
 
-def score_case(case, X_train, X_test, inlier, seed, device, scale=False):
+def score_case(case, X_train, X_test, inlier, seed, args, scale=False):
     rows = []
-    for name, model in contenders(X_train, seed, device).items():
+    for name, model in contenders(X_train, seed, args.device).items():
         if scale:
             model = make_pipeline(StandardScaler(), model)
         (_, fit_s) = timed(model.fit, X_train)
@@ -76,15 +85,15 @@ def score_case(case, X_train, X_test, inlier, seed, device, scale=False):
     return rows
 
 
-def one_class(case, X_train, y_train, X_test, y_test, classes, seed, device):
+def one_class(case, X_train, y_train, X_test, y_test, classes, seed, args):
     rows = []
     for c in classes:
         rows += score_case(f"{case} {c}", X_train[y_train == c], X_test, y_test == c,
-                           seed, device)
+                           seed, args)
     return rows
 
 
-def breast_cancer(seed, device, share=0.05):
+def breast_cancer(seed, args, share=0.05):
     X, y = load_breast_cancer(return_X_y=True)
     halves = {}
     for label in (0, 1):  # 0: malignant, 1: benign
@@ -94,8 +103,8 @@ def breast_cancer(seed, device, share=0.05):
     inlier = np.r_[np.ones(len(benign_test)), np.zeros(len(malignant_test))]
     n_mixed = int(round(share * len(benign_train) / (1 - share)))
     mixed = np.vstack([benign_train, malignant_train[:n_mixed]])
-    return (score_case("breast_cancer clean", benign_train, X_test, inlier, seed, device, True)
-            + score_case("breast_cancer 5% contaminated", mixed, X_test, inlier, seed, device,
+    return (score_case("breast_cancer clean", benign_train, X_test, inlier, seed, args, True)
+            + score_case("breast_cancer 5% contaminated", mixed, X_test, inlier, seed, args,
                          True))
 
 
@@ -120,16 +129,16 @@ def main():
     rows = []
     digits = load_digits()
     for seed in seeds:
-        rows += breast_cancer(seed, args.device)
+        rows += breast_cancer(seed, args)
         Xd_train, Xd_test, yd_train, yd_test = train_test_split(
             digits.data, digits.target, test_size=0.5, stratify=digits.target,
             random_state=seed)
         rows += one_class("one-class digits", Xd_train, yd_train, Xd_test, yd_test,
-                          (0, 8) if args.quick else range(10), seed, args.device)
+                          (0, 8) if args.quick else range(10), seed, args)
         if not args.quick:
             X_train, y_train, X_test, y_test = load_mnist(args.data)
             rows += one_class("one-class MNIST", X_train, y_train, X_test, y_test, range(10),
-                              seed, args.device)
+                              seed, args)
     summary = summarise(rows)
     print_table(summary, ["case", "model", "auc", "worst_auc", "seconds"])
     print("wrote", write_results("bench_outliers", args, rows, {"summary": summary}))

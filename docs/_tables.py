@@ -419,10 +419,14 @@ def missing(command):
 # Ruff et al. 2018, Table 1: One-Class Deep SVDD's mean AUC per inlier MNIST digit
 DEEP_SVDD_MNIST = [.980, .997, .917, .919, .949, .885, .983, .946, .939, .965]
 DETECTORS = {"skae default detector": "skae (default)",
-             "LocalOutlierFactor": "LocalOutlierFactor(novelty=True)",
+             "skae default detector, code_weight=0": "skae, code_weight=0",
              "skae DAE detector": "skae over DenoisingAutoEncoder",
-             "PCA(0.7) detector": "skae over PCA(0.7)",
-             "PCA(0.9) detector": "skae over PCA(0.9)",
+             "skae DAE detector, code_weight=0": "skae over DenoisingAutoEncoder, "
+                                                 "code_weight=0",
+             "LocalOutlierFactor": "LocalOutlierFactor(novelty=True)",
+             "PCA(0.7) detector, code_weight=1": "skae over PCA(0.7)",
+             "PCA(0.7) detector": "skae over PCA(0.7), code_weight=0",
+             "PCA(0.9) detector": "skae over PCA(0.9), code_weight=0",
              "OneClassSVM": "OneClassSVM (2,000 rows)",
              "IsolationForest": "IsolationForest"}
 

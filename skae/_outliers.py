@@ -16,6 +16,8 @@ from ._base import transaction
 DEFAULT_VARIANCE = 0.7
 #: Tukey's fence: errors above Q3 + FENCE_IQR * (Q3 - Q1) are far out
 FENCE_IQR = 1.5
+#: the interquartile range of a normal distribution, in standard deviations
+NORMAL_IQR = 1.349
 
 
 def default_estimator(X, random_state=None):
@@ -32,7 +34,9 @@ def default_estimator(X, random_state=None):
             f"The default estimator needs at least 2 features to compress, got "
             f"n_features = {n_features}; pass an estimator."
         )
-    X = np.where(np.isnan(X), np.nanmean(X, axis=0), X)  # missing entries at the mean
+    observed = ~np.isnan(X)  # missing entries at the mean (0 in a column with none)
+    means = np.where(observed, X, 0.0).sum(axis=0) / np.maximum(observed.sum(axis=0), 1)
+    X = np.where(observed, X, means)
     k = PCA(DEFAULT_VARIANCE, svd_solver="full").fit(X).n_components_
     return AutoEncoderTransformer(int(np.clip(k, 1, n_features - 1)), random_state=random_state)
 
@@ -43,10 +47,60 @@ def tukey_fence(errors):
     return q3 + FENCE_IQR * (q3 - q1)
 
 
-def squared_errors(estimator, X):
-    """Each entry's squared reconstruction error, in X's units (NaN where X is missing)."""
-    X_hat = np.asarray(estimator.inverse_transform(estimator.transform(X)), dtype=np.float64)
-    return (np.asarray(X, dtype=np.float64) - X_hat) ** 2
+def codes_and_squared_errors(estimator, X):
+    """X's codes, and each entry's squared reconstruction error in X's units (NaN where
+    X is missing)."""
+    Z = estimator.transform(X)
+    X_hat = np.asarray(estimator.inverse_transform(Z), dtype=np.float64)
+    return np.asarray(Z, dtype=np.float64), (np.asarray(X, dtype=np.float64) - X_hat) ** 2
+
+
+def _typical(values, floor=0.0):
+    """The median of ``values`` (>= 0) or ``floor`` if larger; else their mean where more
+    than half are 0; else 1."""
+    for typical in (max(np.median(values), floor), np.mean(values)):
+        if typical > 0:
+            return float(typical)
+    return 1.0
+
+
+def _mean_variance(X):
+    """The mean over columns of each column's variance over its observed entries."""
+    observed = ~np.isnan(X)
+    counts = np.maximum(observed.sum(axis=0), 1)
+    means = np.where(observed, X, 0.0).sum(axis=0) / counts
+    return float(np.mean((np.where(observed, X - means, 0.0) ** 2).sum(axis=0) / counts))
+
+
+class CodeScale:
+    """Robust centre and spread of the fitted rows' codes, and the medians that put
+    reconstruction error and code distance on one scale.
+
+    ``distance`` is the mean over code dimensions of a row's squared robust z-score,
+    ``(z - median) / (IQR / 1.349)``: how far outside the fitted rows' codes its own
+    code lies. ``error_scale`` and ``distance_scale`` are the fitted rows' median mean
+    squared error and median distance (with the fallbacks of ``_typical``).
+    """
+
+    def __init__(self, Z, errors, X):
+        q1, self.center, q3 = np.percentile(Z, [25, 50, 75], axis=0)
+        # where more than half the codes agree, the mean absolute deviation (scaled to a
+        # normal's standard deviation); 1 where all agree
+        deviation = np.mean(np.abs(Z - self.center), axis=0) * np.sqrt(np.pi / 2)
+        iqr = (q3 - q1) / NORMAL_IQR
+        self.scale = np.where(iqr > 0, iqr, np.where(deviation > 0, deviation, 1.0))
+        # rows reconstructed exactly: errors are rounding noise, the floor keeps the
+        # score's two parts in X's units
+        self.error_scale = _typical(errors, np.finfo(np.float64).eps * _mean_variance(X))
+        self.distance_scale = _typical(self.distance(Z))
+
+    def distance(self, Z):
+        return code_distance(Z, self.center, self.scale)
+
+
+def code_distance(Z, center, scale):
+    """Each row's mean squared robust z-score of its code."""
+    return np.mean(((Z - center) / scale) ** 2, axis=1)
 
 
 class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
@@ -55,15 +109,23 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     A row's anomaly score is its mean squared reconstruction error through a transformer
     fitted on the training rows: the autoencoder (or PCA) learns what normal rows look
     like, and reconstructs the others badly. :meth:`feature_errors` tells which columns
-    made a row's score.
+    made a row's error.
+
+    By default the score adds how far the row's code lies outside the training rows'
+    codes (``code_weight``): an outlier the transformer reconstructs well, because
+    training rows like it taught it to, still lands where few normal codes do. PCA
+    process monitoring watches the same two things, the squared prediction error (Q)
+    and Hotelling's T² of the scores; here they are added, on robust scales.
 
     The errors are in X's units, so columns on larger scales weigh more; put a
     ``StandardScaler`` before the detector (in a ``Pipeline``) when the columns'
     units differ.
 
     Missing entries (NaN) are passed to the estimator, which takes them or refuses
-    them (skae's autoencoders take them; ``PCA`` refuses); a row's score is then the
-    mean over its observed entries.
+    them (skae's autoencoders take them; ``PCA`` refuses); a row's error is then the
+    mean over its observed entries. A row with missing entries is reconstructed from
+    less (the encoder reads a missing entry as its column's mean) and tends to score as
+    less normal than it is complete.
 
     Parameters
     ----------
@@ -75,14 +137,23 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         ``random_state``. ``PCA(0.7)`` gives the linear baseline at that width.
     contamination : "auto" or float, default="auto"
         Sets :attr:`offset_`, the threshold of :meth:`predict`. "auto": Tukey's fence,
-        rows whose error exceeds the third quartile of the training rows' errors by
-        more than 1.5 interquartile ranges are outliers. A float in (0, 0.5]: that
-        share of the training rows is predicted outlying.
+        rows whose anomaly score exceeds the third quartile of the training rows'
+        scores by more than 1.5 interquartile ranges are outliers. A float in
+        (0, 0.5]: that share of the training rows is predicted outlying.
+    code_weight : float, default=1.0
+        Weight of the code's distance in the anomaly score, which is
+        ``error + code_weight * error_scale_ * distance / distance_scale_``: a row's
+        mean squared error, plus the mean squared robust z-score of its code over the
+        training rows' codes (per code dimension, ``(z - median) / (IQR / 1.349)``),
+        both scaled to their median over the fitted rows. 0: the reconstruction error
+        alone. The code term flags anomalies that training rows like them taught the
+        transformer to reconstruct; what it gains with contaminated training rows and
+        costs on clean ones is on the benchmarks page.
     robust : bool, default=True
         Guard against outliers among the training rows: after the first fit, the
-        rows beyond Tukey's fence are left out and the estimator is fitted again on
-        the rest (once). The offset and scores come from the second fit, over all
-        training rows.
+        rows whose score is beyond Tukey's fence are left out and the estimator is
+        fitted again on the rest (once). The offset and scores come from the second
+        fit, over all training rows.
     random_state : int, RandomState instance or None, default=None
         Seed of the default estimator; ignored when ``estimator`` is given (set
         the estimator's own).
@@ -94,7 +165,18 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     offset_ : float
         ``decision_function = score_samples - offset_``; negative is outlying.
     threshold_ : float
-        ``-offset_``: the mean squared error above which a row is an outlier.
+        ``-offset_``: the anomaly score (``-score_samples``) above which a row is an
+        outlier.
+    error_scale_ : float
+        Median mean squared error of the fitted rows, at least 2.2e-16 (float64's
+        epsilon) times their columns' mean variance (their mean error where both are 0).
+    code_center_ : ndarray of shape (n_components,)
+        Median of the fitted rows' codes.
+    code_scale_ : ndarray of shape (n_components,)
+        Their interquartile range / 1.349 (where it is 0, their mean absolute deviation
+        from the median times sqrt(pi / 2); 1 where that is 0 too).
+    distance_scale_ : float
+        Median code distance of the fitted rows (their mean where the median is 0).
     n_trimmed_ : int
         Training rows left out of the second fit (0 when ``robust=False``).
     n_features_in_ : int
@@ -124,13 +206,16 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "transform"]), None],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "code_weight": [Interval(Real, 0, None, closed="left")],
         "robust": ["boolean"],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, *, contamination="auto", robust=True, random_state=None):
+    def __init__(self, estimator=None, *, contamination="auto", code_weight=1.0, robust=True,
+                 random_state=None):
         self.estimator = estimator
         self.contamination = contamination
+        self.code_weight = code_weight
         self.robust = robust
         self.random_state = random_state
 
@@ -158,26 +243,42 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         with transaction(self):
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                               ensure_all_finite="allow-nan")
-            estimator, errors = self._fit_estimator(X, np.arange(len(X)))
+            estimator, scale, scores = self._fit_estimator(X, np.arange(len(X)))
             self.n_trimmed_ = 0
             if self.robust:
-                kept = np.flatnonzero(errors <= tukey_fence(errors))
+                kept = np.flatnonzero(scores <= tukey_fence(scores))
                 if 0 < len(kept) < len(X):
                     self.n_trimmed_ = len(X) - len(kept)
-                    estimator, errors = self._fit_estimator(X, kept)
+                    estimator, scale, scores = self._fit_estimator(X, kept)
             self.estimator_ = estimator
-            self.offset_ = float(self._offset(-errors))
+            self.error_scale_ = scale.error_scale
+            self.code_center_ = scale.center
+            self.code_scale_ = scale.scale
+            self.distance_scale_ = scale.distance_scale
+            self.offset_ = float(self._offset(-scores))
             self.threshold_ = -self.offset_
         return self
 
     def _fit_estimator(self, X, rows):
-        """A clone of the estimator fitted on X[rows], and every row's mean squared error."""
+        """A clone of the estimator fitted on X[rows], the fitted rows' CodeScale, and
+        every row's anomaly score."""
         if self.estimator is None:
             estimator = default_estimator(X[rows], self.random_state)
         else:
             estimator = clone(self.estimator)
         estimator.fit(X[rows])
-        return estimator, _row_means(squared_errors(estimator, X))
+        Z, errors = codes_and_squared_errors(estimator, X)
+        errors = _row_means(errors)
+        scale = CodeScale(Z[rows], errors[rows], X[rows])
+        scores = self._anomaly(errors, scale.distance(Z), scale.error_scale,
+                               scale.distance_scale)
+        return estimator, scale, scores
+
+    def _anomaly(self, errors, distances, error_scale, distance_scale):
+        """``-score_samples``: the mean squared error plus the weighted code distance."""
+        if self.code_weight == 0:
+            return errors
+        return errors + self.code_weight * error_scale * distances / distance_scale
 
     def _offset(self, scores):
         if self.contamination == "auto":
@@ -195,15 +296,20 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         Returns
         -------
         errors : ndarray of shape (n_samples, n_features)
-            Their mean over a row is ``-score_samples``; NaN where X is missing.
+            NaN where X is missing. Their mean over a row's observed entries is the
+            error part of its anomaly score; with ``code_weight=0`` it is
+            ``-score_samples``.
         """
+        return self._codes_and_errors(X)[1]
+
+    def _codes_and_errors(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
                           ensure_all_finite="allow-nan")
-        return squared_errors(self.estimator_, X)
+        return codes_and_squared_errors(self.estimator_, X)
 
     def score_samples(self, X):
-        """Negative mean squared reconstruction error of each row (higher is more normal).
+        """Negative anomaly score of each row (higher is more normal).
 
         Parameters
         ----------
@@ -213,9 +319,14 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-nanmean(feature_errors(X), axis=1)``: over each row's observed entries.
+            ``-(error + code_weight * error_scale_ * distance / distance_scale_)``:
+            the error over each row's observed entries, the distance of its code
+            (see ``code_weight``).
         """
-        return -_row_means(self.feature_errors(X))
+        Z, errors = self._codes_and_errors(X)
+        distances = code_distance(Z, self.code_center_, self.code_scale_)
+        return -self._anomaly(_row_means(errors), distances, self.error_scale_,
+                              self.distance_scale_)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.

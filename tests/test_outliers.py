@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -38,7 +39,48 @@ def test_feature_errors_name_the_column():
     row[0, 2] += 3.0  # off the plane along the third column mostly
     errors = detector.feature_errors(row)
     assert errors.shape == (1, 3) and errors.argmax() == 2
-    np.testing.assert_allclose(errors.mean(axis=1), -detector.score_samples(row))
+    # the code's distance adds to the error
+    assert -detector.score_samples(row)[0] > errors.mean()
+    detector.set_params(code_weight=0).fit(plane())
+    np.testing.assert_allclose(detector.feature_errors(row).mean(axis=1),
+                               -detector.score_samples(row))
+
+
+def test_score_is_the_error_plus_the_weighted_code_distance():
+    X = plane()
+    detector = ReconstructionOutlierDetector(PCA(2), code_weight=0.5, robust=False).fit(X)
+    Z = detector.estimator_.transform(X)
+    center = np.median(Z, axis=0)
+    q1, q3 = np.percentile(Z, [25, 75], axis=0)
+    distance = np.mean(((Z - center) / ((q3 - q1) / 1.349)) ** 2, axis=1)
+    error = detector.feature_errors(X).mean(axis=1)
+    expected = error + 0.5 * np.median(error) * distance / np.median(distance)
+    np.testing.assert_allclose(-detector.score_samples(X), expected)
+    assert detector.threshold_ == pytest.approx(tukey_fence(expected))
+
+
+def test_a_row_reconstructed_well_but_far_out_is_an_outlier_by_its_code():
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(plane())
+    far = [[30.0, 30.0, 30.0]]  # on the plane, far beyond the training rows
+    assert detector.feature_errors(far).max() < 1e-2
+    assert detector.predict(far).tolist() == [-1]
+    assert detector.set_params(code_weight=0).fit(plane()).predict(far).tolist() == [1]
+
+
+def test_the_code_term_keeps_a_training_cluster_of_anomalies_out():
+    # 5% of the training rows sit far off the plane, together: PCA(2) of all rows
+    # spans them, so by error alone they look normal
+    normal = np.array([1.0, 1.0, -2.0]) / np.sqrt(6)
+    rng = np.random.default_rng(1)
+    cluster = 10.0 * normal + 0.05 * rng.normal(size=(16, 3))
+    X = np.vstack([plane(), cluster])
+    X_test = np.vstack([plane(200, seed=5), 10.0 * normal + 0.05 * rng.normal(size=(20, 3))])
+    inlier = np.r_[np.ones(200), np.zeros(20)]
+    by_error = ReconstructionOutlierDetector(PCA(2), code_weight=0).fit(X)
+    combined = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    assert roc_auc_score(inlier, by_error.score_samples(X_test)) < 0.1
+    assert roc_auc_score(inlier, combined.score_samples(X_test)) > 0.99
+    assert (combined.predict(cluster) == -1).all() and combined.n_trimmed_ >= len(cluster)
 
 
 @pytest.mark.parametrize("contamination", [0.05, 0.1, 0.5])
@@ -51,15 +93,16 @@ def test_contamination_sets_the_training_share(contamination):
 def test_auto_threshold_is_tukeys_fence():
     X = plane()
     detector = ReconstructionOutlierDetector(PCA(2), robust=False).fit(X)
-    errors = -detector.score_samples(X)
-    assert detector.threshold_ == pytest.approx(tukey_fence(errors))
+    scores = -detector.score_samples(X)
+    assert detector.threshold_ == pytest.approx(tukey_fence(scores))
 
 
-def test_robust_refit_leaves_out_far_training_rows():
+@pytest.mark.parametrize("code_weight", [0.0, 1.0])
+def test_robust_refit_leaves_out_far_training_rows(code_weight):
     X = plane()
     X[:10] += [4.0, -4.0, 4.0]
     plain = ReconstructionOutlierDetector(PCA(2), robust=False).fit(X)
-    robust = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    robust = ReconstructionOutlierDetector(PCA(2), code_weight=code_weight).fit(X)
     assert plain.n_trimmed_ == 0 and robust.n_trimmed_ >= 10
     clean = PCA(2).fit(X[10:])
     # the robust fit's plane is the clean rows' plane
@@ -99,6 +142,12 @@ def test_estimator_without_inverse_transform_is_a_type_error():
 def test_bad_contamination_names_it(contamination):
     with pytest.raises(ValueError, match="contamination"):
         ReconstructionOutlierDetector(PCA(2), contamination=contamination).fit(plane())
+
+
+@pytest.mark.parametrize("code_weight", [-0.5, "high", None])
+def test_bad_code_weight_names_it(code_weight):
+    with pytest.raises(ValueError, match="code_weight"):
+        ReconstructionOutlierDetector(PCA(2), code_weight=code_weight).fit(plane())
 
 
 def test_nan_and_width_errors():
@@ -147,7 +196,8 @@ def test_missing_entries_are_left_out_of_the_scores():
     X_missing[0, 1] = np.nan
     errors = detector.feature_errors(X_missing)
     assert np.isnan(errors[0, 1]) and np.isfinite(np.delete(errors, 1, axis=1)).all()
-    assert detector.score_samples(X_missing)[0] == pytest.approx(-np.nanmean(errors[0]))
+    assert detector.set_params(code_weight=0).fit(X).score_samples(X_missing)[0] == \
+        pytest.approx(-np.nanmean(detector.feature_errors(X_missing)[0]))
     assert detector.__sklearn_tags__().input_tags.allow_nan
     assert not ReconstructionOutlierDetector(PCA(2)).__sklearn_tags__().input_tags.allow_nan
     # training rows with missing entries: the autoencoder takes them
@@ -155,3 +205,21 @@ def test_missing_entries_are_left_out_of_the_scores():
     X_train[::10, 0] = np.nan
     assert np.isfinite(ReconstructionOutlierDetector(
         AutoEncoderTransformer(2, **FAST)).fit(X_train).score_samples(X_train)).all()
+
+
+def test_rows_reconstructed_exactly_give_labels_in_any_units():
+    # most rows lie on a line PCA(1) reconstructs exactly: their errors are rounding
+    # noise, which must not decide the labels at any scale of X
+    X = np.zeros((40, 3))
+    X[:, 0] = np.arange(40)
+    X[-3:, 1] = [5.0, -4.0, 6.0]
+    for scale in (1e-4, 1.0, 1e4):
+        detector = ReconstructionOutlierDetector(PCA(1)).fit(scale * X)
+        assert np.flatnonzero(detector.predict(scale * X) == -1).tolist() == [37, 38, 39]
+
+
+def test_default_estimator_takes_a_column_missing_everywhere():
+    X = plane(60)
+    X[:, 2] = np.nan
+    detector = ReconstructionOutlierDetector(random_state=0).fit(X)
+    assert np.isfinite(detector.score_samples(X)).all()

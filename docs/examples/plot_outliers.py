@@ -3,7 +3,8 @@ The least normal digits, by reconstruction error
 ================================================
 
 A :class:`~skae.ReconstructionOutlierDetector` trained on images of one digit scores
-every test image by how badly its autoencoder reconstructs it. The images it finds
+every test image by how badly its autoencoder reconstructs it, plus how far the image's
+code lies outside the training images' codes (``code_weight``). The images it finds
 least normal are shown with their reconstructions and per-pixel errors
 (:meth:`~skae.ReconstructionOutlierDetector.feature_errors`), which say where an image
 departs from what the model learned.
