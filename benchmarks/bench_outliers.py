@@ -73,9 +73,9 @@ def contenders(X_train, seed, device):
     }
 
 
-def score_case(case, X_train, X_test, inlier, seed, args, scale=False):
+def score_case(case, X_train, X_test, inlier, seed, device, scale=False):
     rows = []
-    for name, model in contenders(X_train, seed, args.device).items():
+    for name, model in contenders(X_train, seed, device).items():
         if scale:
             model = make_pipeline(StandardScaler(), model)
         (_, fit_s) = timed(model.fit, X_train)
@@ -85,15 +85,15 @@ def score_case(case, X_train, X_test, inlier, seed, args, scale=False):
     return rows
 
 
-def one_class(case, X_train, y_train, X_test, y_test, classes, seed, args):
+def one_class(case, X_train, y_train, X_test, y_test, classes, seed, device):
     rows = []
     for c in classes:
         rows += score_case(f"{case} {c}", X_train[y_train == c], X_test, y_test == c,
-                           seed, args)
+                           seed, device)
     return rows
 
 
-def breast_cancer(seed, args, share=0.05):
+def breast_cancer(seed, device, share=0.05):
     X, y = load_breast_cancer(return_X_y=True)
     halves = {}
     for label in (0, 1):  # 0: malignant, 1: benign
@@ -103,8 +103,8 @@ def breast_cancer(seed, args, share=0.05):
     inlier = np.r_[np.ones(len(benign_test)), np.zeros(len(malignant_test))]
     n_mixed = int(round(share * len(benign_train) / (1 - share)))
     mixed = np.vstack([benign_train, malignant_train[:n_mixed]])
-    return (score_case("breast_cancer clean", benign_train, X_test, inlier, seed, args, True)
-            + score_case("breast_cancer 5% contaminated", mixed, X_test, inlier, seed, args,
+    return (score_case("breast_cancer clean", benign_train, X_test, inlier, seed, device, True)
+            + score_case("breast_cancer 5% contaminated", mixed, X_test, inlier, seed, device,
                          True))
 
 
@@ -129,16 +129,16 @@ def main():
     rows = []
     digits = load_digits()
     for seed in seeds:
-        rows += breast_cancer(seed, args)
+        rows += breast_cancer(seed, args.device)
         Xd_train, Xd_test, yd_train, yd_test = train_test_split(
             digits.data, digits.target, test_size=0.5, stratify=digits.target,
             random_state=seed)
         rows += one_class("one-class digits", Xd_train, yd_train, Xd_test, yd_test,
-                          (0, 8) if args.quick else range(10), seed, args)
+                          (0, 8) if args.quick else range(10), seed, args.device)
         if not args.quick:
             X_train, y_train, X_test, y_test = load_mnist(args.data)
             rows += one_class("one-class MNIST", X_train, y_train, X_test, y_test, range(10),
-                              seed, args)
+                              seed, args.device)
     summary = summarise(rows)
     print_table(summary, ["case", "model", "auc", "worst_auc", "seconds"])
     print("wrote", write_results("bench_outliers", args, rows, {"summary": summary}))

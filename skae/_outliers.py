@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._autoencoder import AutoEncoderTransformer
 from ._base import transaction
+from ._data import column_stats
 
 #: share of the training rows' variance the default estimator's code keeps
 DEFAULT_VARIANCE = 0.7
@@ -34,9 +35,7 @@ def default_estimator(X, random_state=None):
             f"The default estimator needs at least 2 features to compress, got "
             f"n_features = {n_features}; pass an estimator."
         )
-    observed = ~np.isnan(X)  # missing entries at the mean (0 in a column with none)
-    means = np.where(observed, X, 0.0).sum(axis=0) / np.maximum(observed.sum(axis=0), 1)
-    X = np.where(observed, X, means)
+    X = np.where(np.isnan(X), column_stats(X)["mean"], X)  # missing entries at the mean
     k = PCA(DEFAULT_VARIANCE, svd_solver="full").fit(X).n_components_
     return AutoEncoderTransformer(int(np.clip(k, 1, n_features - 1)), random_state=random_state)
 
@@ -62,45 +61,6 @@ def _typical(values, floor=0.0):
         if typical > 0:
             return float(typical)
     return 1.0
-
-
-def _mean_variance(X):
-    """The mean over columns of each column's variance over its observed entries."""
-    observed = ~np.isnan(X)
-    counts = np.maximum(observed.sum(axis=0), 1)
-    means = np.where(observed, X, 0.0).sum(axis=0) / counts
-    return float(np.mean((np.where(observed, X - means, 0.0) ** 2).sum(axis=0) / counts))
-
-
-class CodeScale:
-    """Robust centre and spread of the fitted rows' codes, and the medians that put
-    reconstruction error and code distance on one scale.
-
-    ``distance`` is the mean over code dimensions of a row's squared robust z-score,
-    ``(z - median) / (IQR / 1.349)``: how far outside the fitted rows' codes its own
-    code lies. ``error_scale`` and ``distance_scale`` are the fitted rows' median mean
-    squared error and median distance (with the fallbacks of ``_typical``).
-    """
-
-    def __init__(self, Z, errors, X):
-        q1, self.center, q3 = np.percentile(Z, [25, 50, 75], axis=0)
-        # where more than half the codes agree, the mean absolute deviation (scaled to a
-        # normal's standard deviation); 1 where all agree
-        deviation = np.mean(np.abs(Z - self.center), axis=0) * np.sqrt(np.pi / 2)
-        iqr = (q3 - q1) / NORMAL_IQR
-        self.scale = np.where(iqr > 0, iqr, np.where(deviation > 0, deviation, 1.0))
-        # rows reconstructed exactly: errors are rounding noise, the floor keeps the
-        # score's two parts in X's units
-        self.error_scale = _typical(errors, np.finfo(np.float64).eps * _mean_variance(X))
-        self.distance_scale = _typical(self.distance(Z))
-
-    def distance(self, Z):
-        return code_distance(Z, self.center, self.scale)
-
-
-def code_distance(Z, center, scale):
-    """Each row's mean squared robust z-score of its code."""
-    return np.mean(((Z - center) / scale) ** 2, axis=1)
 
 
 class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
@@ -243,42 +203,52 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         with transaction(self):
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                               ensure_all_finite="allow-nan")
-            estimator, scale, scores = self._fit_estimator(X, np.arange(len(X)))
+            scores = self._fit_estimator(X, np.arange(len(X)))
             self.n_trimmed_ = 0
             if self.robust:
                 kept = np.flatnonzero(scores <= tukey_fence(scores))
                 if 0 < len(kept) < len(X):
                     self.n_trimmed_ = len(X) - len(kept)
-                    estimator, scale, scores = self._fit_estimator(X, kept)
-            self.estimator_ = estimator
-            self.error_scale_ = scale.error_scale
-            self.code_center_ = scale.center
-            self.code_scale_ = scale.scale
-            self.distance_scale_ = scale.distance_scale
+                    scores = self._fit_estimator(X, kept)
             self.offset_ = float(self._offset(-scores))
             self.threshold_ = -self.offset_
         return self
 
     def _fit_estimator(self, X, rows):
-        """A clone of the estimator fitted on X[rows], the fitted rows' CodeScale, and
-        every row's anomaly score."""
+        """Fit ``estimator_`` (a clone) on X[rows] and the scales of the fitted rows'
+        codes and errors; return every row's anomaly score."""
+        X_fit = X[rows]
         if self.estimator is None:
-            estimator = default_estimator(X[rows], self.random_state)
+            self.estimator_ = default_estimator(X_fit, self.random_state)
         else:
-            estimator = clone(self.estimator)
-        estimator.fit(X[rows])
-        Z, errors = codes_and_squared_errors(estimator, X)
+            self.estimator_ = clone(self.estimator)
+        self.estimator_.fit(X_fit)
+        Z, errors = codes_and_squared_errors(self.estimator_, X)
         errors = _row_means(errors)
-        scale = CodeScale(Z[rows], errors[rows], X[rows])
-        scores = self._anomaly(errors, scale.distance(Z), scale.error_scale,
-                               scale.distance_scale)
-        return estimator, scale, scores
+        Z_fit = Z[rows]
+        q1, self.code_center_, q3 = np.percentile(Z_fit, [25, 50, 75], axis=0)
+        # where more than half the codes agree, the mean absolute deviation (scaled to a
+        # normal's standard deviation); 1 where all agree
+        deviation = np.mean(np.abs(Z_fit - self.code_center_), axis=0) * np.sqrt(np.pi / 2)
+        iqr = (q3 - q1) / NORMAL_IQR
+        self.code_scale_ = np.where(iqr > 0, iqr, np.where(deviation > 0, deviation, 1.0))
+        # rows reconstructed exactly: errors are rounding noise, the floor keeps the
+        # score's two parts in X's units
+        floor = np.finfo(np.float64).eps * np.mean(column_stats(X_fit)["var"])
+        self.error_scale_ = _typical(errors[rows], floor)
+        self.distance_scale_ = _typical(self._code_distance(Z_fit))
+        return self._anomaly(errors, Z)
 
-    def _anomaly(self, errors, distances, error_scale, distance_scale):
-        """``-score_samples``: the mean squared error plus the weighted code distance."""
+    def _code_distance(self, Z):
+        """Each row's mean squared robust z-score of its code."""
+        return np.mean(((Z - self.code_center_) / self.code_scale_) ** 2, axis=1)
+
+    def _anomaly(self, errors, Z):
+        """``-score_samples`` from the rows' mean squared errors and codes."""
         if self.code_weight == 0:
             return errors
-        return errors + self.code_weight * error_scale * distances / distance_scale
+        distances = self._code_distance(Z)
+        return errors + self.code_weight * self.error_scale_ * distances / self.distance_scale_
 
     def _offset(self, scores):
         if self.contamination == "auto":
@@ -324,9 +294,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
             (see ``code_weight``).
         """
         Z, errors = self._codes_and_errors(X)
-        distances = code_distance(Z, self.code_center_, self.code_scale_)
-        return -self._anomaly(_row_means(errors), distances, self.error_scale_,
-                              self.distance_scale_)
+        return -self._anomaly(_row_means(errors), Z)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
