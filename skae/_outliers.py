@@ -1,10 +1,11 @@
 """ReconstructionOutlierDetector: anomaly scores from how badly a transformer reconstructs a row."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, _fit_context, clone
 from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -71,11 +72,12 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     like, and reconstructs the others badly. :meth:`feature_errors` tells which columns
     made a row's error.
 
-    By default the score adds how far the row's code lies outside the training rows'
-    codes (``code_weight``): an outlier the transformer reconstructs well, because
-    training rows like it taught it to, still lands where few normal codes do. PCA
-    process monitoring watches the same two things, the squared prediction error (Q)
-    and Hotelling's T² of the scores; here they are added, on robust scales.
+    By default the score adds how far the row's code lies from the training rows' codes
+    (``code_weight``): an outlier the transformer reconstructs well, because training
+    rows like it taught it to or because it lies inside the learnt subspace, still lands
+    where few normal codes do. PCA process monitoring watches the same two things, the
+    squared prediction error (Q) and the distance of the scores (Hotelling's T²); here
+    they are added, on robust scales, and the distance is to the nearest normal codes.
 
     The errors are in X's units, so columns on larger scales weigh more; put a
     ``StandardScaler`` before the detector (in a ``Pipeline``) when the columns'
@@ -103,17 +105,24 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     code_weight : float, default=1.0
         Weight of the code's distance in the anomaly score, which is
         ``error + code_weight * error_scale_ * distance / distance_scale_``: a row's
-        mean squared error, plus the mean squared robust z-score of its code over the
-        training rows' codes (per code dimension, ``(z - median) / (IQR / 1.349)``),
-        both scaled to their median over the fitted rows. 0: the reconstruction error
-        alone. The code term flags anomalies that training rows like them taught the
-        transformer to reconstruct; what it gains with contaminated training rows and
-        costs on clean ones is on the benchmarks page.
+        mean squared error, plus the mean squared distance of its code to its
+        ``n_neighbors`` nearest fitted codes (per code dimension, each on its robust
+        scale ``code_scale_``), the nearest one left out, so that a fitted row, whose
+        nearest code is its own, scores as it did in fit. Both parts are scaled to their
+        median over the fitted rows. 0: the reconstruction error alone. What the code
+        term gains with contaminated training rows and on clean ones is on the
+        benchmarks page.
+    n_neighbors : int, default=5
+        Number of nearest fitted codes the code's distance averages over (at most the
+        number of fitted rows minus 1).
     robust : bool, default=True
         Guard against outliers among the training rows: after the first fit, the
         rows whose score is beyond Tukey's fence are left out and the estimator is
-        fitted again on the rest (once). The offset and scores come from the second
-        fit, over all training rows.
+        fitted again on the rest (once). This first score measures the code's distance
+        by its mean squared robust z-score, ``(z - median) / (IQR / 1.349)`` per code
+        dimension, not by its neighbours: a tight cluster of anomalies among the
+        training rows would be its own neighbourhood. The offset and scores come from
+        the second fit, over all training rows.
     random_state : int, RandomState instance or None, default=None
         Seed of the default estimator; ignored when ``estimator`` is given (set
         the estimator's own).
@@ -137,6 +146,10 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         from the median times sqrt(pi / 2); 1 where that is 0 too).
     distance_scale_ : float
         Median code distance of the fitted rows (their mean where the median is 0).
+    n_neighbors_ : int
+        Number of neighbours the code's distance averages over.
+    neighbors_ : sklearn.neighbors.NearestNeighbors
+        The fitted rows' scaled codes, ``(code - code_center_) / code_scale_``.
     n_trimmed_ : int
         Training rows left out of the second fit (0 when ``robust=False``).
     n_features_in_ : int
@@ -153,6 +166,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     --------
     >>> import numpy as np
     >>> from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestNeighbors
     >>> from skae import ReconstructionOutlierDetector
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 2)) @ [[1.0, 1.0, 1.0], [1.0, -1.0, 0.0]]
@@ -167,15 +181,17 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         "estimator": [HasMethods(["fit", "transform"]), None],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "code_weight": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "robust": ["boolean"],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, *, contamination="auto", code_weight=1.0, robust=True,
-                 random_state=None):
+    def __init__(self, estimator=None, *, contamination="auto", code_weight=1.0, n_neighbors=5,
+                 robust=True, random_state=None):
         self.estimator = estimator
         self.contamination = contamination
         self.code_weight = code_weight
+        self.n_neighbors = n_neighbors
         self.robust = robust
         self.random_state = random_state
 
@@ -203,20 +219,27 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         with transaction(self):
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                               ensure_all_finite="allow-nan")
-            scores = self._fit_estimator(X, np.arange(len(X)))
+            rows = np.arange(len(X))
+            errors, Z = self._fit_estimator(X, rows)
             self.n_trimmed_ = 0
             if self.robust:
+                # trim by the code's z-score, not its neighbours: a tight cluster of
+                # anomalies among the training rows is its own neighbourhood
+                z = self._code_z(Z)
+                scores = errors + self.code_weight * self.error_scale_ * z / _typical(z)
                 kept = np.flatnonzero(scores <= tukey_fence(scores))
                 if 0 < len(kept) < len(X):
                     self.n_trimmed_ = len(X) - len(kept)
-                    scores = self._fit_estimator(X, kept)
+                    rows = kept
+                    errors, Z = self._fit_estimator(X, rows)
+            scores = self._anomaly(errors, self._fit_neighbours(Z, rows))
             self.offset_ = float(self._offset(-scores))
             self.threshold_ = -self.offset_
         return self
 
     def _fit_estimator(self, X, rows):
-        """Fit ``estimator_`` (a clone) on X[rows] and the scales of the fitted rows'
-        codes and errors; return every row's anomaly score."""
+        """Fit ``estimator_`` (a clone) on X[rows] and the robust scales of the fitted
+        rows' codes and errors; return every row's mean squared error and code."""
         X_fit = X[rows]
         if self.estimator is None:
             self.estimator_ = default_estimator(X_fit, self.random_state)
@@ -236,18 +259,34 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         # score's two parts in X's units
         floor = np.finfo(np.float64).eps * np.mean(column_stats(X_fit)["var"])
         self.error_scale_ = _typical(errors[rows], floor)
-        self.distance_scale_ = _typical(self._code_distance(Z_fit))
-        return self._anomaly(errors, Z)
+        return errors, Z
+
+    def _scaled(self, Z):
+        return (Z - self.code_center_) / self.code_scale_
+
+    def _code_z(self, Z):
+        """Each row's mean squared robust z-score of its code."""
+        return np.mean(self._scaled(Z) ** 2, axis=1)
+
+    def _fit_neighbours(self, Z, rows):
+        """Fit the nearest-neighbour index on the fitted rows' scaled codes; return every
+        training row's code distance."""
+        self.n_neighbors_ = min(self.n_neighbors, len(rows) - 1)  # rows: at least 2
+        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_ + 1)
+        self.neighbors_.fit(self._scaled(Z[rows]))
+        distances = self._code_distance(Z)
+        self.distance_scale_ = _typical(distances[rows])
+        return distances
 
     def _code_distance(self, Z):
-        """Each row's mean squared robust z-score of its code."""
-        return np.mean(((Z - self.code_center_) / self.code_scale_) ** 2, axis=1)
+        """Each row's mean squared distance, per code dimension and on the codes' robust
+        scales, to the fitted codes nearest to it but the nearest one (a fitted row's own:
+        a fitted row scores as it did in fit)."""
+        distances = self.neighbors_.kneighbors(self._scaled(Z))[0][:, 1:]
+        return np.mean(distances ** 2, axis=1) / Z.shape[1]
 
-    def _anomaly(self, errors, Z):
-        """``-score_samples`` from the rows' mean squared errors and codes."""
-        if self.code_weight == 0:
-            return errors
-        distances = self._code_distance(Z)
+    def _anomaly(self, errors, distances):
+        """``-score_samples`` from the rows' mean squared errors and code distances."""
         return errors + self.code_weight * self.error_scale_ * distances / self.distance_scale_
 
     def _offset(self, scores):
@@ -290,11 +329,14 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         -------
         scores : ndarray of shape (n_samples,)
             ``-(error + code_weight * error_scale_ * distance / distance_scale_)``:
-            the error over each row's observed entries, the distance of its code
-            (see ``code_weight``).
+            the error over each row's observed entries, the distance of its code to
+            the fitted codes (see ``code_weight``).
         """
         Z, errors = self._codes_and_errors(X)
-        return -self._anomaly(_row_means(errors), Z)
+        errors = _row_means(errors)
+        if self.code_weight == 0:
+            return -errors
+        return -self._anomaly(errors, self._code_distance(Z))
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
