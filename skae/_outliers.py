@@ -166,7 +166,6 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     --------
     >>> import numpy as np
     >>> from sklearn.decomposition import PCA
-from sklearn.neighbors import NearestNeighbors
     >>> from skae import ReconstructionOutlierDetector
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 2)) @ [[1.0, 1.0, 1.0], [1.0, -1.0, 0.0]]
