@@ -225,13 +225,14 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
                 # trim by the code's z-score, not its neighbours: a tight cluster of
                 # anomalies among the training rows is its own neighbourhood
                 z = self._code_z(Z)
-                scores = errors + self.code_weight * self.error_scale_ * z / _typical(z)
+                scores = self._anomaly(errors, z, _typical(z))
                 kept = np.flatnonzero(scores <= tukey_fence(scores))
                 if 0 < len(kept) < len(X):
                     self.n_trimmed_ = len(X) - len(kept)
                     rows = kept
                     errors, Z = self._fit_estimator(X, rows)
-            scores = self._anomaly(errors, self._fit_neighbours(Z, rows))
+            distances = self._fit_neighbours(Z, rows)
+            scores = self._anomaly(errors, distances, self.distance_scale_)
             self.offset_ = float(self._offset(-scores))
             self.threshold_ = -self.offset_
         return self
@@ -284,9 +285,9 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         distances = self.neighbors_.kneighbors(self._scaled(Z))[0][:, 1:]
         return np.mean(distances ** 2, axis=1) / Z.shape[1]
 
-    def _anomaly(self, errors, distances):
+    def _anomaly(self, errors, distances, distance_scale):
         """``-score_samples`` from the rows' mean squared errors and code distances."""
-        return errors + self.code_weight * self.error_scale_ * distances / self.distance_scale_
+        return errors + self.code_weight * self.error_scale_ * distances / distance_scale
 
     def _offset(self, scores):
         if self.contamination == "auto":
@@ -335,7 +336,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         errors = _row_means(errors)
         if self.code_weight == 0:
             return -errors
-        return -self._anomaly(errors, self._code_distance(Z))
+        return -self._anomaly(errors, self._code_distance(Z), self.distance_scale_)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
