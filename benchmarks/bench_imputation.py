@@ -95,12 +95,13 @@ def score_case(dataset, X, y, pattern, seed, device, names=None):
     for name, imputer in imputers(seed, device).items():
         if names is not None and name not in names:
             continue
+        fitted = clone(imputer)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            X_filled, seconds = timed(clone(imputer).fit_transform, X_missing)
+            X_filled, seconds = timed(fitted.fit_transform, X_missing)
         row = {"dataset": dataset, "pattern": pattern, "seed": seed, "imputer": name,
                "missing_share": float(missing.mean()), "rmse": rmse(X_filled, X, missing),
-               "seconds": seconds,
+               "seconds": seconds, "epochs": getattr(fitted, "n_iter_", None),
                "convergence_warnings": sum(issubclass(w.category, ConvergenceWarning)
                                            for w in caught)}
         if y is not None and pattern == "MCAR 30%" and dataset in LABELLED:

@@ -77,7 +77,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         Rows per minibatch; "auto" is ``min(200, n_samples)``.
     learning_rate : float, default=1e-3
         Adam's step size.
-    max_iter : int, default=400
+    max_iter : int, default=1000
         Maximum number of epochs.
     tol : float, default=1e-4
         Improvement of the training loss (the held-out loss with ``early_stopping``)
@@ -179,7 +179,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
 
     def __init__(self, *, missing_values=np.nan, n_components=None,
                  hidden_layer_sizes=(512, 512), activation="relu", noise_ratio=0.25,
-                 alpha=1e-4, batch_size="auto", learning_rate=1e-3, max_iter=400, tol=1e-4,
+                 alpha=1e-4, batch_size="auto", learning_rate=1e-3, max_iter=1000, tol=1e-4,
                  n_iter_no_change=50, early_stopping=False, validation_fraction=0.1,
                  add_indicator=False, keep_empty_features=False, sample_posterior=False,
                  device="auto", random_state=None, verbose=0):
