@@ -11,7 +11,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from ._base import TRAINING_CONSTRAINTS, check_hidden_layer_sizes, derive_seed, transaction
 from ._config import Count
-from ._data import column_stats
+from ._data import check_observed_rows, column_stats
 from ._denoising import DenoisingAutoEncoder
 from ._feeding import forward_in_batches
 from ._modules import ACTIVATIONS
@@ -58,8 +58,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     missing_values : float, default=np.nan
-        The placeholder of a missing entry: NaN, or a number (then NaN in X is an
-        error, as in :class:`~sklearn.impute.SimpleImputer`).
+        The placeholder of a missing entry: NaN, or a finite number (then NaN in X
+        is an error, as in :class:`~sklearn.impute.SimpleImputer`).
     n_components : int, default=None
         Width of the code. None: ``n_features`` (the hiding, not the width, keeps the
         network from copying its input).
@@ -164,7 +164,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "missing_values": [Real],
+        "missing_values": [Interval(Real, None, None, closed="neither"), "nan"],
         "n_components": [Count(1), None],
         "hidden_layer_sizes": TRAINING_CONSTRAINTS["hidden_layer_sizes"],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -225,7 +225,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Fit the autoencoder to the observed entries of X.
 
-        If it raises, the imputer is left as it was before the call.
+        If it raises, the imputer is left as it was before the call. A Ctrl-C after
+        the first complete epoch does not raise: as in
+        :class:`~skae.AutoEncoderTransformer`, training ends there with a warning and
+        the imputer keeps the weights it reached.
 
         Parameters
         ----------
@@ -258,6 +261,8 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         params = {name: getattr(self, name) for name in _PASSED_ON}
         autoencoder = _ImputingAutoEncoder(noise="missing", init="random", **params)
         if kept.any():
+            placeholder = "NaN" if _is_nan(self.missing_values) else f"{self.missing_values!r}"
+            check_observed_rows(X_kept, missing=placeholder)
             autoencoder.fit(((X_kept - mean) / scale).astype(np.float32))
         self.autoencoder_, self.mean_, self.scale_ = autoencoder, mean, scale
         self.data_min_, self.data_max_ = stats["min"], stats["max"]

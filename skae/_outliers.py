@@ -198,6 +198,11 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     def fit(self, X, y=None):
         """Fit the transformer on X and set the threshold from X's errors.
 
+        If it raises, the detector is left as it was before the call. A Ctrl-C
+        during a skae autoencoder's training after its first complete epoch does not
+        raise: that training ends with a warning, and the detector goes on (with
+        ``robust``, to the second fit) from the weights reached.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)

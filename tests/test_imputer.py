@@ -78,6 +78,7 @@ def test_a_number_as_missing_values(cancer):
 @pytest.mark.parametrize("bad, match", [
     ({"missing_values": "?"}, "missing_values"),
     ({"missing_values": None}, "missing_values"),
+    ({"missing_values": np.inf}, "missing_values"),
     ({"noise_ratio": 1.0}, "noise_ratio"),
 ])
 def test_bad_parameters_are_named(cancer, bad, match):
@@ -94,8 +95,12 @@ def test_bad_input_is_named(cancer):
         AutoEncoderImputer(**FAST).fit([["a", "b"], ["c", "d"]])
     X = cancer[1].copy()
     X[5] = np.nan
-    with pytest.raises(ValueError, match="Row 5 of X is entirely missing"):
+    with pytest.raises(ValueError, match=r"Row 5 of X is entirely missing \(NaN\)"):
         AutoEncoderImputer(**FAST).fit(X)
+    X = cancer[0].copy()
+    X[5] = -1.0
+    with pytest.raises(ValueError, match=r"Row 5 of X is entirely missing \(-1.0\)"):
+        AutoEncoderImputer(missing_values=-1.0, **FAST).fit(X)
 
 
 def test_a_failed_fit_leaves_the_imputer_as_it_was(cancer, fitted):
