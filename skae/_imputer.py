@@ -281,7 +281,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data to complete, ``missing_values`` where an entry is missing.
+            Data to complete, ``missing_values`` where an entry is missing. A row with
+            nothing observed is filled too (as scikit-learn's imputers fill it), from
+            the network's reading of a row at the column means: the same fills for
+            every such row.
 
         Returns
         -------
