@@ -200,8 +200,9 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
 
         If it raises, the detector is left as it was before the call. A Ctrl-C
         during a skae autoencoder's training after its first complete epoch does not
-        raise: that training ends with a warning, and the detector goes on (with
-        ``robust``, to the second fit) from the weights reached.
+        raise: that training ends with a warning and the detector goes on with the
+        estimator as trained so far (with ``robust``, its scores pick the rows of the
+        second fit, which trains a fresh clone in full).
 
         Parameters
         ----------
