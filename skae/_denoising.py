@@ -57,7 +57,12 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
     init : {"auto", "pca", "random"}, default="auto"
         How the model starts, as in :class:`AutoEncoderTransformer` ("auto" is
         "random" for an over-complete code, a non-linear code or cross-entropy,
-        which PCA cannot give).
+        which PCA cannot give, and, with ``noise_ratio > 0``, for a code as wide as
+        the input: PCA is then the identity, which no noisy fit beats at
+        reconstructing the clean held-out rows, so the PCA start would always be
+        kept). With the PCA start a noisy fit is kept only where it beats PCA at that
+        clean reconstruction; to search ``noise_ratio`` for what uses the codes, set
+        ``init="random"``.
     <solver, momentum>
     <alpha>
     batch_size : int or "auto", default="auto"
@@ -196,4 +201,8 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
         module.corruption.seed(seed)
 
     def _resolve_init(self, n_features, n_components):
+        if self.init == "auto" and self.noise_ratio > 0 and n_components >= n_features:
+            # PCA with every component is the identity, whose clean reconstruction of the
+            # held-out rows no noisy fit beats: the PCA start would always be kept
+            return "random"
         return resolve_init(self, n_features, n_components)

@@ -36,6 +36,18 @@ def test_auto_resolves_to_pca_where_the_model_can_represent_it(digits):
     assert DenoisingAutoEncoder(100, max_iter=1, **CPU).fit(X).init_ == "random"  # over-complete
 
 
+def test_a_noisy_code_as_wide_as_the_input_starts_at_random(digits):
+    # PCA with every component is the identity, which no noisy fit beats at clean
+    # reconstruction: from the PCA start DenoisingAutoEncoder() would learn nothing
+    X = digits[0][:300] / 16
+    dae = DenoisingAutoEncoder(max_iter=12, n_iter_no_change=2, **CPU).fit(X)
+    assert dae.n_components_ == X.shape[1]
+    assert dae.init_ == "random" and dae.best_epoch_ > 0
+    assert DenoisingAutoEncoder(max_iter=1, noise_ratio=0, **CPU).fit(X).init_ == "pca"
+    assert DenoisingAutoEncoder(max_iter=1, init="pca", **CPU).fit(X).init_ == "pca"
+    assert DenoisingAutoEncoder(8, max_iter=1, **CPU).fit(X).init_ == "pca"
+
+
 @pytest.mark.parametrize("params, blocker", [
     ({"code_activation": "sigmoid"}, "code_activation"),
     ({"reconstruction_loss": "cross_entropy"}, "reconstruction_loss"),
