@@ -151,6 +151,9 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         from the median times sqrt(pi / 2); 1 where that is 0 too).
     distance_scale_ : float
         Median code distance of the fitted rows (their mean where the median is 0).
+    code_weight_ : float
+        ``code_weight`` as fitted: the scores use it, so a ``set_params(code_weight=...)``
+        takes effect at the next fit, with the offset it sets.
     n_neighbors_ : int
         Number of neighbours the code's distance averages over.
     neighbors_ : sklearn.neighbors.NearestNeighbors
@@ -229,6 +232,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         with transaction(self):
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                               ensure_all_finite="allow-nan")
+            self.code_weight_ = float(self.code_weight)
             rows = np.arange(len(X))
             errors, Z = self._fit_estimator(X, rows)
             self.n_trimmed_ = 0
@@ -298,7 +302,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
 
     def _anomaly(self, errors, distances, distance_scale):
         """``-score_samples`` from the rows' mean squared errors and code distances."""
-        return errors + self.code_weight * self.error_scale_ * distances / distance_scale
+        return errors + self.code_weight_ * self.error_scale_ * distances / distance_scale
 
     def _offset(self, scores):
         if self.contamination == "auto":
@@ -339,13 +343,13 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-(error + code_weight * error_scale_ * distance / distance_scale_)``:
+            ``-(error + code_weight_ * error_scale_ * distance / distance_scale_)``:
             the error over each row's observed entries, the distance of its code to
             the fitted codes (see ``code_weight``).
         """
         Z, errors = self._codes_and_errors(X)
         errors = _row_means(errors)
-        if self.code_weight == 0:
+        if self.code_weight_ == 0:
             return -errors
         return -self._anomaly(errors, self._code_distance(Z), self.distance_scale_)
 
