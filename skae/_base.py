@@ -184,17 +184,21 @@ def transaction(estimator):
         raise
 
 
-def validated(estimator, X, y="no_validation", **kwargs):
-    """``validate_data`` in skae's float dtypes, naming non-numeric input as a ValueError.
-
-    NaN means missing and is let through (infinity is not); a row with no observed
-    entry is a ValueError naming it.
-    """
+def numeric_data(estimator, X, y="no_validation", **kwargs):
+    """``validate_data`` in skae's float dtypes, naming non-numeric input (datetime
+    columns, say, which numpy refuses with its own error) as a ValueError."""
+    kwargs.setdefault("dtype", _FLOAT_DTYPES)
     try:
-        out = validate_data(estimator, X, y, dtype=_FLOAT_DTYPES,
-                            ensure_all_finite="allow-nan", **kwargs)
-    except np.exceptions.DTypePromotionError as exc:  # datetime columns, say
+        return validate_data(estimator, X, y, **kwargs)
+    except np.exceptions.DTypePromotionError as exc:
         raise ValueError(f"X must hold numbers only; {exc}") from None
+
+
+def validated(estimator, X, y="no_validation", **kwargs):
+    """``numeric_data`` letting NaN (a missing entry) through; infinity is refused and a
+    row with no observed entry is a ValueError naming it.
+    """
+    out = numeric_data(estimator, X, y, ensure_all_finite="allow-nan", **kwargs)
     X_checked = out[0] if isinstance(out, tuple) else out
     if may_hold_nan(X_checked):
         check_observed_rows(X_checked)

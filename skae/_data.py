@@ -9,40 +9,52 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def column_stats(X):
-    """Per-column mean, variance, minimum and maximum (float64) of the observed entries.
+    """Per-column mean, variance, standard deviation, minimum and maximum (float64) of
+    the observed entries.
 
     NaN means missing: it is left out of every statistic. A column with no observed
-    entry has mean, variance, minimum and maximum 0. ``X`` is never copied whole.
+    entry has every statistic 0. ``X`` is never copied whole. The mean and the standard
+    deviation are computed on each column divided by a power of two near its largest
+    magnitude, so they hold at any float64 scale; the variance, their square,
+    underflows to 0 below about 1e-154 and saturates at float64's largest number above
+    about 1e154.
     """
     if sp.issparse(X):
         mean, var = mean_variance_axis(X, axis=0)  # ignores NaN
         lo, hi = min_max_axis(X, axis=0, ignore_nan=True)
-        stats = {"mean": mean, "var": var, "min": lo, "max": hi}
+        stats = {"mean": mean, "var": var, "std": np.sqrt(var), "min": lo, "max": hi}
     else:
         stats = _dense_column_stats(X)
     return {k: np.nan_to_num(v, nan=0.0) for k, v in stats.items()}
 
 
 def _dense_column_stats(X):
-    total, count = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    count = np.zeros(X.shape[1])
     lo, hi = np.full(X.shape[1], np.inf), np.full(X.shape[1], -np.inf)
     for chunk in _chunks(X):
         observed = ~np.isnan(chunk)
-        total += np.where(observed, chunk, 0.0).sum(axis=0)
         count += observed.sum(axis=0)
         lo = np.fmin(lo, np.where(observed, chunk, np.inf).min(axis=0))
         hi = np.fmax(hi, np.where(observed, chunk, -np.inf).max(axis=0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count
-    sq = np.zeros(X.shape[1])
-    with np.errstate(over="ignore"):  # values beyond float32 are refused by as_float32_rows
-        for chunk in _chunks(X):
-            sq += np.nansum((chunk - mean) ** 2, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = sq / count
     empty = count == 0
     lo[empty], hi[empty] = 0.0, 0.0
-    return {"mean": mean, "var": var, "min": lo, "max": hi}
+    # a power of two per column: dividing by it is exact, and squares neither
+    # underflow nor overflow
+    largest = np.maximum(np.abs(lo), np.abs(hi))
+    unit = np.ldexp(1.0, np.frexp(np.where(largest > 0, largest, 1.0))[1] - 1)
+    total = np.zeros(X.shape[1])
+    for chunk in _chunks(X):
+        total += np.nansum(chunk / unit, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_units = total / count
+    sq = np.zeros(X.shape[1])
+    for chunk in _chunks(X):
+        sq += np.nansum((chunk / unit - mean_units) ** 2, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        std = np.sqrt(sq / count) * unit
+    with np.errstate(over="ignore"):  # values beyond float32 are refused by as_float32_rows
+        var = std ** 2
+    return {"mean": mean_units * unit, "var": var, "std": std, "min": lo, "max": hi}
 
 
 def _chunks(X):

@@ -7,9 +7,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from ._base import TRAINING_CONSTRAINTS, check_hidden_layer_sizes, derive_seed, transaction
+from ._base import (
+    TRAINING_CONSTRAINTS,
+    check_hidden_layer_sizes,
+    derive_seed,
+    numeric_data,
+    transaction,
+)
 from ._config import Count
 from ._data import check_observed_rows, column_stats
 from ._denoising import DenoisingAutoEncoder
@@ -101,8 +107,10 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
     sample_posterior : bool, default=False
         Fill with a draw rather than the model's best guess: the reconstruction of the
         row with a fresh ``noise_ratio`` of its observed entries hidden, as in
-        training. Draws depend on ``random_state``; multiple imputation fits (or
-        transforms with) several ``random_state`` values.
+        training. Draws depend on ``random_state`` and on each row's place in the X
+        passed to ``transform`` (the hiding is drawn for the whole call, so a row
+        alone is drawn differently than among others); the same X gives the same draws
+        on every call. Multiple imputation fits several ``random_state`` values.
     device : str, default="auto"
         Where to train and impute: "auto" (CUDA, else MPS, else the CPU), "cpu",
         "cuda", "cuda:1", "mps".
@@ -212,9 +220,9 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         """
         placeholder = self.missing_values if reset else self._placeholder
         nan_is_missing = _is_nan(placeholder)
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
-                          ensure_all_finite="allow-nan" if nan_is_missing else True,
-                          copy=not nan_is_missing)
+        X = numeric_data(self, X, reset=reset,
+                         ensure_all_finite="allow-nan" if nan_is_missing else True,
+                         copy=not nan_is_missing)
         if not nan_is_missing:
             X[X == placeholder] = np.nan
         return X
@@ -253,7 +261,7 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         kept = ~np.isnan(X).all(axis=0)
         X_kept = X[:, kept]
         stats = column_stats(X_kept)  # of the observed entries
-        mean, scale = stats["mean"], np.sqrt(stats["var"])
+        mean, scale = stats["mean"], stats["std"]
         scale[~(scale > 0)] = 1.0
         indicator = None
         if self.add_indicator:
@@ -263,7 +271,16 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         if kept.any():
             placeholder = "NaN" if _is_nan(self.missing_values) else f"{self.missing_values!r}"
             check_observed_rows(X_kept, missing=placeholder)
-            autoencoder.fit(((X_kept - mean) / scale).astype(np.float32))
+            with np.errstate(over="ignore"):
+                Z = (X_kept - mean) / scale
+            overflowed = np.isinf(Z).any(axis=0)
+            if overflowed.any():
+                column = int(np.flatnonzero(kept)[np.argmax(overflowed)])
+                raise ValueError(
+                    f"Column {column} of X spans more than float64 holds once centred (from "
+                    f"{stats['min'][np.argmax(overflowed)]:.3g} to "
+                    f"{stats['max'][np.argmax(overflowed)]:.3g}); rescale X first.")
+            autoencoder.fit(Z.astype(np.float32))
         self.autoencoder_, self.mean_, self.scale_ = autoencoder, mean, scale
         self.data_min_, self.data_max_ = stats["min"], stats["max"]
         self.kept_features_, self.indicator_ = kept, indicator

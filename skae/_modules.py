@@ -314,7 +314,7 @@ class Corruption(nn.Module):
     @classmethod
     def from_stats(cls, noise, ratio, stats):
         """A corruption layer from training column statistics (see ``column_stats``)."""
-        return cls(noise, ratio, std=np.sqrt(stats["var"]), low=stats["min"], high=stats["max"])
+        return cls(noise, ratio, std=stats["std"], low=stats["min"], high=stats["max"])
 
     def seed(self, seed):
         """Draw the next corruptions from a fresh generator seeded with ``seed``."""

@@ -1,5 +1,6 @@
 """ReconstructionOutlierDetector: anomaly scores from how badly a transformer reconstructs a row."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,10 +9,10 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import AutoEncoderTransformer
-from ._base import transaction
+from ._base import numeric_data, transaction
 from ._data import column_stats
 
 #: share of the training rows' variance the default estimator's code keeps
@@ -103,8 +104,10 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
     contamination : "auto" or float, default="auto"
         Sets :attr:`offset_`, the threshold of :meth:`predict`. "auto": Tukey's fence,
         rows whose anomaly score exceeds the third quartile of the training rows'
-        scores by more than 1.5 interquartile ranges are outliers. A float in
-        (0, 0.5]: that share of the training rows is predicted outlying.
+        scores by more than 1.5 interquartile ranges are outliers (where at least
+        half the training rows score the same, that range is 0: every row scoring
+        worse is an outlier, with a warning). A float in (0, 0.5]: that share of the
+        training rows is predicted outlying.
     code_weight : float, default=1.0
         Weight of the code's distance in the anomaly score, which is
         ``error + code_weight * error_scale_ * distance / distance_scale_``: a row's
@@ -230,8 +233,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
                 "the detector reconstructs rows with inverse_transform(transform(X))."
             )
         with transaction(self):
-            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
-                              ensure_all_finite="allow-nan")
+            X = numeric_data(self, X, ensure_min_samples=2, ensure_all_finite="allow-nan")
             self.code_weight_ = float(self.code_weight)
             rows = np.arange(len(X))
             errors, Z = self._fit_estimator(X, rows)
@@ -250,6 +252,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
             scores = self._anomaly(errors, distances, self.distance_scale_)
             self.offset_ = float(self._offset(-scores))
             self.threshold_ = -self.offset_
+            self._warn_on_tied_scores(scores)
         return self
 
     def _fit_estimator(self, X, rows):
@@ -309,6 +312,18 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
             return -tukey_fence(-scores)
         return np.percentile(scores, 100.0 * self.contamination)
 
+    def _warn_on_tied_scores(self, scores):
+        """Tukey's fence has no spread to go by where a quarter to three quarters of
+        the training rows score the same: every row scoring worse is then an outlier."""
+        q1, q3 = np.percentile(scores, [25, 75])
+        share = float(np.mean(scores > self.threshold_))
+        if self.contamination == "auto" and q1 == q3 and share > 0:
+            warnings.warn(
+                f"contamination='auto': at least half the training rows have the same "
+                f"anomaly score (the interquartile range is 0), so every row scoring worse "
+                f"is an outlier: {share:.1%} of the training rows. Pass a float "
+                f"contamination to set that share.", UserWarning, stacklevel=4)
+
     def feature_errors(self, X):
         """Each row's squared reconstruction error per feature, in X's units.
 
@@ -328,8 +343,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
 
     def _codes_and_errors(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False,
-                          ensure_all_finite="allow-nan")
+        X = numeric_data(self, X, reset=False, ensure_all_finite="allow-nan")
         return codes_and_squared_errors(self.estimator_, X)
 
     def score_samples(self, X):

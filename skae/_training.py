@@ -148,7 +148,11 @@ class FillCheck:
     def __init__(self, data, ratio, seed):
         X, _ = data.batch(slice(None))
         draw = torch.rand(X.shape, generator=torch.Generator().manual_seed(seed))
-        hidden = ~torch.isnan(X) & (draw < ratio).to(X.device)
+        draw = draw.to(X.device)
+        observed = ~torch.isnan(X)
+        hidden = observed & (draw < ratio)
+        if observed.any() and not hidden.any():  # few held-out entries: hide one at least
+            hidden.view(-1)[torch.where(observed, draw, 2.0).argmin()] = True
         nan = torch.tensor(float("nan"), dtype=X.dtype, device=X.device)
         self.inputs = torch.where(hidden, nan, X)
         self.target = torch.where(hidden, X, nan)

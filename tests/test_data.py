@@ -15,6 +15,15 @@ def test_column_stats_match_numpy(make):
     np.testing.assert_allclose(stats["var"], X.var(axis=0))
     np.testing.assert_allclose(stats["min"], X.min(axis=0))
     np.testing.assert_allclose(stats["max"], X.max(axis=0))
+    np.testing.assert_allclose(stats["std"], X.std(axis=0))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-170, 1e160, 1e300])
+def test_dense_column_stats_hold_at_any_float64_scale(scale):
+    X = np.random.default_rng(0).normal(size=(50, 3)) + [0, 3, -3]
+    unit, scaled = column_stats(X), column_stats(X * scale)
+    np.testing.assert_allclose(scaled["mean"] / scale, unit["mean"], rtol=1e-12)
+    np.testing.assert_allclose(scaled["std"] / scale, unit["std"], rtol=1e-12)
 
 
 def test_global_scale():

@@ -16,8 +16,10 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from skae import (
+    AutoEncoderImputer,
     AutoEncoderTransformer,
     DenoisingAutoEncoder,
+    ReconstructionOutlierDetector,
     StackedAutoEncoder,
     StackedAutoEncoderClassifier,
     StackedAutoEncoderRegressor,
@@ -381,8 +383,10 @@ def test_datetime_columns_are_named():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": np.arange(10.0),
                           "t": pd.date_range("2026-01-01", periods=10)})
-    with pytest.raises(ValueError, match="numbers"):
-        AutoEncoderTransformer(1, **CPU).fit(frame)
+    for est in (AutoEncoderTransformer(1, **CPU), AutoEncoderImputer(max_iter=1, **CPU),
+                ReconstructionOutlierDetector()):
+        with pytest.raises(ValueError, match="numbers"):
+            est.fit(frame)
 
 
 def test_a_model_saved_on_mps_loads_on_the_cpu(X):

@@ -103,6 +103,29 @@ def test_bad_input_is_named(cancer):
         AutoEncoderImputer(missing_values=-1.0, **FAST).fit(X)
 
 
+@pytest.mark.parametrize("scale", [1e-170, 1e160, 1e300])
+def test_fills_follow_the_data_at_any_float64_scale(scale):
+    # the column statistics are taken on each column divided by a power of two, so
+    # squares neither underflow (all fills at the column maximum) nor overflow
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    X[::4, 1] = np.nan
+    params = {**FAST, "hidden_layer_sizes": (8,), "max_iter": 5}
+    unit = AutoEncoderImputer(**params).fit(X)
+    scaled = AutoEncoderImputer(**params).fit(X * scale)
+    np.testing.assert_allclose(scaled.scale_ / scale, unit.scale_, rtol=1e-12)
+    np.testing.assert_allclose(scaled.transform(X * scale) / scale, unit.transform(X),
+                               rtol=1e-6)
+
+
+def test_a_column_too_wide_to_centre_is_named():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    X[::4, 1] = np.nan
+    X[:5, 2], X[5:, 2] = -1.7e308, 1.7e308
+    with pytest.raises(ValueError, match="Column 2 of X spans more than float64"):
+        AutoEncoderImputer(**FAST).fit(X)
+
+
 def test_a_failed_fit_leaves_the_imputer_as_it_was(cancer, fitted):
     imputer = pickle.loads(pickle.dumps(fitted))
     before = imputer.transform(cancer[1])
@@ -198,3 +221,17 @@ def test_fill_check_hides_a_seeded_share_and_scores_only_those(cancer, fitted):
         target = module.standardize(check.target)
     expected = float(((reconstruction - target)[hidden] ** 2).mean())
     assert check.loss(net) == pytest.approx(expected, rel=1e-5)
+
+
+def test_fill_check_hides_one_entry_at_least():
+    import torch
+
+    from skae._feeding import TensorData
+    from skae._training import FillCheck
+
+    # 4 observed entries at a share of 0.01: the draw hides none, so the check hides the
+    # one drawn lowest (a check over nothing would score 0 every epoch)
+    data = TensorData(torch.tensor([[0.5, float("nan"), 1.0], [2.0, 3.0, float("nan")]]),
+                      device="cpu")
+    check = FillCheck(data, 0.01, seed=0)
+    assert int((~torch.isnan(check.target)).sum()) == 1

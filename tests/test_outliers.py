@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -112,6 +114,18 @@ def test_auto_threshold_is_tukeys_fence():
     detector = ReconstructionOutlierDetector(PCA(2), robust=False).fit(X)
     scores = -detector.score_samples(X)
     assert detector.threshold_ == pytest.approx(tukey_fence(scores))
+
+
+def test_auto_threshold_warns_where_most_training_scores_are_tied():
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    X[:80] = X[0]  # 80 identical rows: the scores' interquartile range is 0
+    detector = ReconstructionOutlierDetector(PCA(2), code_weight=0.0)
+    with pytest.warns(UserWarning, match=r"interquartile range is 0.*20\.0% of the training"):
+        detector.fit(X)
+    assert np.mean(detector.predict(X) == -1) == pytest.approx(0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        detector.set_params(contamination=0.05).fit(X)
 
 
 @pytest.mark.parametrize("code_weight", [0.0, 1.0])
