@@ -20,14 +20,16 @@ class StepGraph:
     (a constant of the graph) holds.
     """
 
-    def __init__(self, step, batch, stream):
+    def __init__(self, step, batch, stream, generators=()):
         Xb, yb = batch
         X = Xb.clone()
         self.batch = (X, X if yb is Xb else yb.clone())  # an autoencoder's target is X
-        self._capture(step, stream)
+        self._capture(step, stream, generators)
 
-    def _capture(self, step, stream):
+    def _capture(self, step, stream, generators):
         self.graph = torch.cuda.CUDAGraph()
+        for generator in generators:  # local generators drawn from inside the step: each
+            self.graph.register_generator_state(generator)  # replay draws afresh from it
         with torch.cuda.graph(self.graph, stream=stream):
             outputs = step(self.batch)
         # detached: an autograd graph kept alive would tie later eager steps to the
@@ -99,8 +101,11 @@ class GraphSteps:
         groups = self.optimizer_.param_groups
         for group in groups:  # Adam refuses capture otherwise; fused Adam computes the same
             group["capturable"] = True
+        device = next(self.module_.parameters()).device
+        generators = [module.generator_for(device) for module in self.module_.modules()
+                      if hasattr(module, "generator_for")]
         try:
-            return StepGraph(super().train_step, batch, stream)
+            return StepGraph(super().train_step, batch, stream, generators)
         finally:
             for group in groups:
                 group["capturable"] = False

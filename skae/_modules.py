@@ -324,7 +324,9 @@ class Corruption(nn.Module):
     def __getstate__(self):
         return {**super().__getstate__(), "_generator": None}
 
-    def _generator_for(self, device):
+    def generator_for(self, device):
+        """This layer's generator on ``device`` (made there, from the seed, at first use;
+        a CUDA graph of the training step registers it before its capture)."""
         if self._generator is None or self._generator.device != device:
             self._generator = torch.Generator(device).manual_seed(self._seed)
         return self._generator
@@ -333,7 +335,7 @@ class Corruption(nn.Module):
         if not self.training or self.ratio == 0:
             return x
         stats = {"std": self.std, "min": self.min, "max": self.max}
-        return NOISES[self.noise](x, self.ratio, stats, self._generator_for(x.device))
+        return NOISES[self.noise](x, self.ratio, stats, self.generator_for(x.device))
 
 
 class LayerAutoEncoder(nn.Module):

@@ -32,8 +32,8 @@ class ReplayByRerun(_graphs.StepGraph):
 
     captured = []
 
-    def _capture(self, step, stream):
-        self.step = step
+    def _capture(self, step, stream, generators):
+        self.step, self.generators = step, generators
         ReplayByRerun.captured.append(self)
 
     def _replay(self):
@@ -77,6 +77,11 @@ def test_replayed_steps_train_exactly_as_eager_ones(X, simulated_graphs, cls, pa
     # with the hold-out: 3 and a partial one); 3 warm-up steps, then one capture (the step
     # size never changes) and the other full batches replayed
     assert len(simulated_graphs) == 1
+    # a corruption's local generator is handed to the capture (a CUDA graph must
+    # register it, or the capture fails when the step draws from it)
+    generators = simulated_graphs[0].generators
+    assert len(generators) == (cls is DenoisingAutoEncoder)
+    assert all(g is graphed.module_.corruption.generator_for(g.device) for g in generators)
     assert graphed.loss_curve_ == eager.loss_curve_
     np.testing.assert_array_equal(graphed.transform(X), eager.transform(X))
     # the graphs are dropped after the fit, and Adam is left as it was built
