@@ -110,10 +110,16 @@ def load_data(path, *, label_column=None, x_key="X", y_key="y"):
 
 def check_data(X, y):
     """One DataError naming the first thing in X or y that the comparison cannot use."""
-    if not np.isfinite(X).all():
-        rows, cols = np.nonzero(~np.isfinite(X))
-        raise DataError(f"the features hold NaN or infinite values ({len(rows)} of them; the "
-                        f"first in row {rows[0]}, column {cols[0]})")
+    if np.isinf(X).any():
+        rows, cols = np.nonzero(np.isinf(X))
+        raise DataError(f"the features hold infinite values ({len(rows)} of them; the first "
+                        f"in row {rows[0]}, column {cols[0]})")
+    if np.isnan(X).any():
+        rows, cols = np.nonzero(np.isnan(X))
+        raise DataError(f"the features miss values ({len(rows)} NaN; the first in row "
+                        f"{rows[0]}, column {cols[0]}): the comparison sets the models against "
+                        f"PCA, which takes no missing values; fill them first (for instance "
+                        f"with skae.AutoEncoderImputer)")
     if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError(f"the labels hold NaN or infinite values "
                         f"({int((~np.isfinite(y)).sum())} of them)")

@@ -142,7 +142,12 @@ def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
     X = np.random.default_rng(0).normal(size=(60, 4))
     X[3, 2] = np.nan
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "nan.csv", X)), *FAST],
-                    "NaN or infinite")
+                    "miss values (1 NaN; the first in row 3, column 2)")
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "nan.csv", X)), *FAST],
+                    "skae.AutoEncoderImputer")
+    X[3, 2] = np.inf
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "inf.csv", X)), *FAST],
+                    "infinite values (1 of them; the first in row 3, column 2)")
     X = np.random.default_rng(0).normal(size=(60, 4))
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "few.csv", X[:8])), "--quiet"],
                     "too few")
