@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from skae import AutoEncoderTransformer, StackedAutoEncoderClassifier
+from skae import AutoEncoderTransformer, DenoisingAutoEncoder, StackedAutoEncoderClassifier
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 DEVICES = ["cpu", pytest.param("cuda", marks=CUDA)]
@@ -78,6 +78,17 @@ def test_compiled_training_matches_eager_and_pickles(X, device, mode):
     restored = pickle.loads(pickle.dumps(compiled))
     np.testing.assert_array_equal(restored.transform(X), compiled.transform(X))
     copy.deepcopy(compiled).set_params(warm_start=True, max_iter=1).fit(X[:100])
+
+
+@pytest.mark.skipif(not HAS_COMPILER, reason="torch.compile's CPU backend needs a C compiler")
+@pytest.mark.parametrize("device", DEVICES)
+def test_compiled_training_draws_its_corruption_from_the_local_generator(X, device):
+    # the corruption's draw takes a local torch.Generator, which the compiled graph
+    # breaks around; the masks (and so the fit) must stay the eager ones
+    params = {"hidden_layer_sizes": (16,), "max_iter": 2, "random_state": 0, "device": device}
+    eager = DenoisingAutoEncoder(4, **params).fit(X[:100])
+    compiled = DenoisingAutoEncoder(4, **params, compile="reduce-overhead").fit(X[:100])
+    assert compiled.score(X) == pytest.approx(eager.score(X), rel=1e-3)
 
 
 def test_switches_are_validated(X):
