@@ -13,8 +13,9 @@ most 2,000 training rows), LocalOutlierFactor(novelty=True), and skae's
 ReconstructionOutlierDetector over PCA(0.9) and over PCA(0.7) (the default's width) by
 reconstruction error alone (code_weight=0: the classic baseline), over PCA(0.7) with the
 code's distance (code_weight=1), at its defaults (AutoEncoderTransformer with PCA(0.7)'s
-number of components, starting at that PCA; code_weight=1) and over DenoisingAutoEncoder
-with the same width, these two also with code_weight=0.
+number of components, starting at that PCA; code_weight=1), that with code_weight=0 and with
+code_score="lof" (the error times the code's local outlier factor), and over
+DenoisingAutoEncoder with the same width, also with code_weight=0.
 Reported: ROC AUC (inliers positive, scored by decision_function), the mean over cases,
 and fit+score seconds.
 
@@ -66,6 +67,8 @@ def contenders(X_train, seed, device):
         "skae default detector": ReconstructionOutlierDetector(random_state=seed),
         "skae default detector, code_weight=0": ReconstructionOutlierDetector(
             random_state=seed, code_weight=0),
+        "skae default detector, code_score='lof'": ReconstructionOutlierDetector(
+            random_state=seed, code_score="lof"),
         "skae DAE detector": ReconstructionOutlierDetector(
             DenoisingAutoEncoder(k, random_state=seed, device=device)),
         "skae DAE detector, code_weight=0": ReconstructionOutlierDetector(

@@ -65,6 +65,7 @@ ESTIMATORS += [
     ReconstructionOutlierDetector(random_state=0),  # its default autoencoder
     ReconstructionOutlierDetector(AutoEncoderTransformer(1, **FAST), contamination=0.1),
     ReconstructionOutlierDetector(PCA(1), code_weight=0, robust=False),
+    ReconstructionOutlierDetector(PCA(1), code_score="lof"),
 ]
 
 

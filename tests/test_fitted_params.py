@@ -40,7 +40,7 @@ OTHER = {"contamination": 0.2, "add_indicator": True, "keep_empty_features": Tru
          "hidden_layer_sizes": (4,), "estimator": PCA(1), "unlabeled_label": -1,
          "learning_rate_schedule": "cosine", "precision": "bf16-mixed",
          "reconstruction_loss": "cross_entropy", "pretrain_alpha": 0.5,
-         "pretrain_learning_rate": 0.5, "n_components": 1}
+         "pretrain_learning_rate": 0.5, "n_components": 1, "code_score": "lof"}
 
 
 def other_value(name, value):

@@ -6,6 +6,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.neighbors import LocalOutlierFactor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -70,6 +71,64 @@ def test_score_is_the_error_plus_the_weighted_code_distance():
     assert detector.threshold_ == pytest.approx(tukey_fence(error + scale * fitted_distance))
     np.testing.assert_allclose(-detector.score_samples(X), error + scale * fitted_distance)
     assert detector.n_neighbors_ == 3
+
+
+def test_lof_score_is_the_error_times_the_codes_local_outlier_factor():
+    X, X_new = plane(), plane(50, seed=3)
+    detector = ReconstructionOutlierDetector(PCA(2), code_score="lof", n_neighbors=4,
+                                             robust=False).fit(X)
+    assert detector.code_score_ == "lof"
+    error = detector.feature_errors(X).mean(axis=1)
+    S = detector.neighbors_._fit_X  # the fitted rows' scaled codes
+    # the fitted rows' factors are scikit-learn's LocalOutlierFactor's on the codes
+    lof = LocalOutlierFactor(n_neighbors=4).fit(S)
+    np.testing.assert_allclose(-detector.score_samples(X), error * -lof.negative_outlier_factor_)
+    assert detector.threshold_ == pytest.approx(
+        tukey_fence(error * -lof.negative_outlier_factor_))
+    # a new row's factor from its 4 nearest fitted codes after the nearest one, by hand
+    S_new = (detector.estimator_.transform(X_new) - detector.code_center_) \
+        / detector.code_scale_
+
+    def density(codes, leave_out):
+        distance = np.linalg.norm(codes[:, None] - S[None], axis=2)
+        near = np.argsort(distance, axis=1)[:, leave_out:leave_out + 4]
+        reach = np.maximum(np.take_along_axis(distance, near, axis=1), k_distance[near])
+        return 1 / (reach.mean(axis=1) + 1e-10), near
+
+    k_distance = np.sort(np.linalg.norm(S[:, None] - S[None], axis=2), axis=1)[:, 4]
+    fitted_density = density(S, 1)[0]
+    own, near = density(S_new, 1)
+    factor = fitted_density[near].mean(axis=1) / own
+    error_new = detector.feature_errors(X_new).mean(axis=1)
+    np.testing.assert_allclose(-detector.score_samples(X_new), error_new * factor)
+
+
+@pytest.mark.parametrize("code_score", ["distance", "lof"])
+def test_code_weight_0_is_the_error_alone_whatever_the_code_score(code_score):
+    X = plane()
+    detector = ReconstructionOutlierDetector(PCA(2), code_weight=0, code_score=code_score,
+                                             robust=False).fit(X)
+    np.testing.assert_allclose(-detector.score_samples(X),
+                               detector.feature_errors(X).mean(axis=1))
+
+
+def test_lof_score_finds_a_row_off_its_cluster_in_the_code():
+    # two clusters of codes, one dense and one sparse; the row between them is
+    # reconstructed as well as a typical row and stands out by its code
+    rng = np.random.default_rng(0)
+    codes = np.vstack([rng.normal(0, 0.05, size=(150, 2)), rng.normal(4, 1.0, size=(150, 2))])
+    X = codes @ [[1.0, 1.0, 1.0], [1.0, -1.0, 0.0]] + 0.01 * rng.normal(size=(300, 3))
+    detector = ReconstructionOutlierDetector(PCA(2), code_score="lof").fit(X)
+    between = np.array([[0.6, 0.6]]) @ [[1.0, 1.0, 1.0], [1.0, -1.0, 0.0]] \
+        + 0.01 * np.array([1.0, 1.0, -2.0]) / np.sqrt(6)  # off the plane like the noise
+    assert detector.predict(between).tolist() == [-1]
+    assert detector.set_params(code_weight=0).fit(X).predict(between).tolist() == [1]
+
+
+@pytest.mark.parametrize("code_score", ["lof ", "density", None])
+def test_bad_code_score_names_it(code_score):
+    with pytest.raises(ValueError, match="code_score"):
+        ReconstructionOutlierDetector(PCA(2), code_score=code_score).fit(plane())
 
 
 def test_n_neighbors_is_capped_by_the_fitted_rows():
