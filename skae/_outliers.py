@@ -310,11 +310,11 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         self.n_neighbors_ = min(self.n_neighbors, len(rows) - 1)  # rows: at least 2
         self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_ + 1)
         self.neighbors_.fit(self._scaled(Z[rows]))
-        distances, indices = self._neighbours(Z[rows])
-        self._k_distance = distances[:, -1]
-        self._density = self._reach_density(distances, indices)
-        self.distance_scale_ = _typical(self._mean_squared(distances))
-        return self._code_term(Z)
+        distances, indices = self._neighbours(Z)  # one query for every training row
+        self._k_distance = distances[rows, -1]
+        self._density = self._reach_density(distances[rows], indices[rows])
+        self.distance_scale_ = _typical(self._mean_squared(distances[rows]))
+        return self._code_term(distances, indices)
 
     def _neighbours(self, Z):
         """Distances to, and indices of, the fitted codes nearest to each row's but the
@@ -332,10 +332,9 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         reach = np.maximum(distances, self._k_distance[indices])
         return 1.0 / (np.mean(reach, axis=1) + 1e-10)  # 1e-10: LocalOutlierFactor's
 
-    def _code_term(self, Z):
+    def _code_term(self, distances, indices):
         """Each row's code distance (``code_score_="distance"``) or local outlier
-        factor (``"lof"``) among the fitted codes."""
-        distances, indices = self._neighbours(Z)
+        factor (``"lof"``) among the fitted codes, from its ``_neighbours``."""
         if self.code_score_ == "distance":
             return self._mean_squared(distances)
         own = self._reach_density(distances, indices)
@@ -411,7 +410,7 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         errors = _row_means(errors)
         if self.code_weight_ == 0:
             return -errors
-        return -self._anomaly(errors, self._code_term(Z))
+        return -self._anomaly(errors, self._code_term(*self._neighbours(Z)))
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.

@@ -89,15 +89,15 @@ def test_lof_score_is_the_error_times_the_codes_local_outlier_factor():
     S_new = (detector.estimator_.transform(X_new) - detector.code_center_) \
         / detector.code_scale_
 
-    def density(codes, leave_out):
+    def density(codes):  # from the 4 nearest fitted codes after the nearest one
         distance = np.linalg.norm(codes[:, None] - S[None], axis=2)
-        near = np.argsort(distance, axis=1)[:, leave_out:leave_out + 4]
+        near = np.argsort(distance, axis=1)[:, 1:5]
         reach = np.maximum(np.take_along_axis(distance, near, axis=1), k_distance[near])
         return 1 / (reach.mean(axis=1) + 1e-10), near
 
     k_distance = np.sort(np.linalg.norm(S[:, None] - S[None], axis=2), axis=1)[:, 4]
-    fitted_density = density(S, 1)[0]
-    own, near = density(S_new, 1)
+    fitted_density = density(S)[0]
+    own, near = density(S_new)
     factor = fitted_density[near].mean(axis=1) / own
     error_new = detector.feature_errors(X_new).mean(axis=1)
     np.testing.assert_allclose(-detector.score_samples(X_new), error_new * factor)
