@@ -155,10 +155,10 @@ def pca_basis(X, n_components, seed=0):
     """PCA of the rows of ``X``: (mean, components) with ``n_components`` orthonormal rows.
 
     Components come in order of explained variance, their signs fixed as scikit-learn's
-    ``svd_flip`` fixes them (largest loading positive). Dense or CSR ``X``; the
-    covariance is accumulated in float64 chunks, so ``X`` is never copied whole. Where the
-    rows span fewer than ``n_components`` directions the rest complete an orthonormal basis.
-    Missing (NaN) entries count as their column's mean.
+    ``svd_flip`` fixes them (largest loading positive). Dense or CSR ``X``, read in float64
+    chunks, so ``X`` is never copied whole. Where the rows span fewer than
+    ``n_components`` directions the rest complete an orthonormal basis. Missing (NaN)
+    entries count as their column's mean.
     """
     stats = column_stats(X)
     mean = stats["mean"]
@@ -171,14 +171,57 @@ def pca_basis(X, n_components, seed=0):
                                   random_state=seed)
         components = Vt
     else:
-        cov = np.zeros((n_features, n_features))
-        for start in range(0, X.shape[0], _CHUNK_ROWS):
-            chunk = X[start:start + _CHUNK_ROWS]
-            chunk = chunk.toarray() if sp.issparse(chunk) else chunk
-            chunk = np.nan_to_num(np.asarray(chunk, dtype=np.float64) - mean)  # NaN: the mean
-            cov += chunk.T @ chunk
-        _, vectors = np.linalg.eigh(cov)
-        components = vectors[:, ::-1][:, :n_components].T
+        components = _top_components(X, mean, n_components)
     largest = np.argmax(np.abs(components), axis=1)
     signs = np.sign(components[np.arange(len(components)), largest])
     return mean, components * np.where(signs == 0, 1.0, signs)[:, None]
+
+
+def _centred_chunks(X, mean):
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        chunk = X[start:start + _CHUNK_ROWS]
+        chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+        yield np.nan_to_num(np.asarray(chunk, dtype=np.float64) - mean)  # NaN: the mean
+
+
+def _top_components(X, mean, n_components):
+    """The ``n_components`` leading right singular vectors of centred X (as rows).
+
+    From the eigenvectors of the covariance where they resolve them; else (a column on a
+    scale that dwarfs the others', say) from the SVD of X's R factor, built chunk by chunk,
+    which is as accurate as an SVD of X and slower.
+    """
+    cov = np.zeros((X.shape[1], X.shape[1]))
+    for chunk in _centred_chunks(X, mean):
+        cov += chunk.T @ chunk
+    values, vectors = np.linalg.eigh(cov)
+    if covariance_resolves(values, n_components):
+        return vectors[:, ::-1][:, :n_components].T
+    R = np.zeros((0, X.shape[1]))
+    for chunk in _centred_chunks(X, mean):
+        R = np.linalg.qr(np.vstack([R, chunk]), mode="r")
+    return np.linalg.svd(R)[2][:n_components]
+
+
+def covariance_resolves(values, n_components):
+    """Whether the covariance's eigenvectors (eigenvalues ``values``, ascending) pin the
+    leading ``n_components`` down well within the error PCA leaves.
+
+    Their error in squared reconstruction error is about ``n_components * n_features *
+    eps`` times the largest eigenvalue (the rounding of X'X, squared condition number
+    and all); it must stay below 1e-3 of the sum of the eigenvalues left out. A code as
+    wide as the input leaves nothing out, and any orthonormal basis serves.
+
+    Examples
+    --------
+    >>> covariance_resolves(np.array([1.0, 2.0, 3.0]), 2)
+    True
+    >>> covariance_resolves(np.array([1.0, 2.0, 1e17]), 2)
+    False
+    """
+    n_features = len(values)
+    if n_components >= n_features:
+        return True
+    left_out = float(np.sum(np.clip(values[:n_features - n_components], 0.0, None)))
+    rounding = n_components * n_features * np.finfo(np.float64).eps * float(values[-1])
+    return bool(rounding <= 1e-3 * left_out)

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.decomposition import PCA
 
-from skae._data import as_float32_rows, column_stats, global_scale
+from skae._data import as_float32_rows, column_stats, global_scale, pca_basis
 from skae._device import resolve_device
 
 
@@ -24,6 +25,14 @@ def test_dense_column_stats_hold_at_any_float64_scale(scale):
     unit, scaled = column_stats(X), column_stats(X * scale)
     np.testing.assert_allclose(scaled["mean"] / scale, unit["mean"], rtol=1e-12)
     np.testing.assert_allclose(scaled["std"] / scale, unit["std"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [np.asarray, sp.csr_matrix])
+def test_pca_basis_matches_pca_where_one_column_dwarfs_the_rest(make):
+    X = np.random.default_rng(0).normal(size=(300, 6)) * [1, 2, 3, 4, 5, 1e9]
+    mean, components = pca_basis(make(X), 3)
+    pca = PCA(3, svd_solver="full").fit(X)
+    np.testing.assert_allclose(np.abs(components @ pca.components_.T), np.eye(3), atol=1e-9)
 
 
 def test_global_scale():

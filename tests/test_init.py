@@ -16,7 +16,7 @@ CPU = {"device": "cpu", "random_state": 0}
 
 def held_out_ratio(est, X, k, seed=0):
     X_train, X_test = train_test_split(X, test_size=0.2, random_state=seed)
-    pca = PCA(k).fit(X_train)
+    pca = PCA(k, svd_solver="full").fit(X_train)  # "auto" may take the covariance
     est.fit(X_train)
 
     def mse(model):
@@ -89,6 +89,15 @@ def test_when_no_epoch_beats_pca_it_returns_pca_of_all_rows(capsys):
 @pytest.mark.parametrize("cls", [AutoEncoderTransformer, DenoisingAutoEncoder])
 def test_never_worse_than_pca_on_raw_tables(load, cls):
     assert held_out_ratio(cls(5, **CPU), load().data, 5) <= 1.01
+
+
+@pytest.mark.parametrize("factor", [1e6, 1e10])
+def test_never_worse_than_pca_with_a_column_in_large_units(factor):
+    # proline in other units: its variance dwarfs the rest, and the covariance's
+    # eigenvectors no longer resolve the components after the first (was 1.85x PCA)
+    X = load_wine().data
+    X[:, 12] *= factor
+    assert held_out_ratio(AutoEncoderTransformer(3, **CPU), X, 3) <= 1 + 1e-6
 
 
 def test_the_default_fit_keeps_the_nonlinear_gain_and_ends_on_its_own(digits):
