@@ -500,6 +500,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         config = self._build_config(**overrides)
         if warm:
             self._check_warm_start(config)
+        stats = column_stats(X)
+        config.loss.check(stats)  # warm or new: cross-entropy needs X in [0, 1]
         seed = derive_seed(self.random_state, self.n_iter_ if warm else 0)
         X32 = as_float32_rows(X)
         device = resolve_device(self.device)
@@ -513,8 +515,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         if warm:
             self._fit_warm(X, train_data, valid, config, device, incremental, complete)
         else:
-            self._fit_new(X, X32, train_data, valid, config, device, seed, incremental,
-                          complete)
+            self._fit_new(X, X32, stats, train_data, valid, config, device, seed,
+                          incremental, complete)
 
     def _fit_warm(self, X, train_data, valid, config, device, incremental, complete):
         monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
@@ -533,12 +535,10 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     def _update_corruption(self, module, seed):
         """Carry a changed noise or noise ratio over to the module, reseeded (warm starts)."""
 
-    def _fit_new(self, X, X32, train_data, valid, config, device, seed, incremental,
+    def _fit_new(self, X, X32, stats, train_data, valid, config, device, seed, incremental,
                  complete):
         loss = config.loss
         n_components = self._check_n_components(X.shape[1])
-        stats = column_stats(X)
-        loss.check(stats)
         mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
                                                                         stats["mean"]))
         init = self._resolve_init(X.shape[1], n_components)

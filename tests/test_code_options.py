@@ -61,6 +61,18 @@ def test_cross_entropy_needs_data_in_the_unit_interval(digits):
         AutoEncoderTransformer(5, reconstruction_loss="cross_entropy", **FAST).fit(digits[0])
 
 
+@pytest.mark.parametrize("warm", ["partial_fit", "warm_start"])
+def test_cross_entropy_needs_the_unit_interval_in_warm_fits_too(pixels, warm):
+    ae = AutoEncoderTransformer(5, reconstruction_loss="cross_entropy", **FAST).fit(pixels)
+    before = ae.transform(pixels)
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        if warm == "partial_fit":
+            ae.partial_fit(pixels * 16)
+        else:
+            ae.set_params(warm_start=True).fit(-5 * pixels)
+    np.testing.assert_array_equal(ae.transform(pixels), before)
+
+
 def test_options_are_validated(pixels):
     for params, name in [({"code_activation": "softmax"}, "code_activation"),
                          ({"tied_weights": "yes"}, "tied_weights"),
