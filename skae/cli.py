@@ -52,7 +52,7 @@ def _is_number(text):
 
 def _load_csv(path, label_column):
     """Features and labels from a CSV with a header row (the standard library's csv)."""
-    with open(path, newline="") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: Excel's BOM
         rows = list(csv.reader(handle))
     if not rows:
         raise DataError(f"{path}: the file is empty")
@@ -61,12 +61,19 @@ def _load_csv(path, label_column):
         raise DataError(f"{path}: the file has a header but no data rows")
     if any(len(r) != len(header) for r in body):
         raise DataError(f"{path}: rows have different numbers of fields than the header")
+    repeated = next((name for i, name in enumerate(header) if name in header[:i]), None)
+    if repeated is not None:
+        raise DataError(f"{path}: the header names column {repeated!r} more than once")
     columns = dict(zip(header, zip(*body, strict=True), strict=True))
     y = None
     if label_column is not None:
         if label_column not in columns:
             raise DataError(f"{path} has no column {label_column!r}")
         labels = np.array(columns.pop(label_column))
+        blank = [i for i, label in enumerate(labels) if not label.strip()]
+        if blank:
+            raise DataError(f"{path}: column {label_column!r} has {len(blank)} blank "
+                            f"label(s), the first in data row {blank[0]}")
         y = _column(labels, label_column, path) if all(map(_is_number, labels)) else labels
     if not columns:
         raise DataError(f"{path}: no feature columns")
@@ -120,6 +127,12 @@ def check_data(X, y):
                         f"{rows[0]}, column {cols[0]}): the comparison sets the models against "
                         f"PCA, which takes no missing values; fill them first (for instance "
                         f"with skae.AutoEncoderImputer)")
+    beyond = np.abs(X) > np.finfo(np.float32).max
+    if beyond.any():
+        rows, cols = np.nonzero(beyond)
+        raise DataError(f"the features hold values beyond float32's range, in which the "
+                        f"autoencoders train ({len(rows)} of them; the first in row {rows[0]}, "
+                        f"column {cols[0]}): rescale them first")
     if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError(f"the labels hold NaN or infinite values "
                         f"({int((~np.isfinite(y)).sum())} of them)")
@@ -219,11 +232,22 @@ def _check_options(args, X):
     except ValueError as exc:
         raise DataError(str(exc)) from None
     if args.plot:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise DataError("--plot needs matplotlib: pip install 'skae[plot]'") from None
+        _check_plot_path(Path(args.plot))
     return n_components
+
+
+def _check_plot_path(path):
+    """Refuse a --plot file that could not be written after the training."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise DataError("--plot needs matplotlib: pip install 'skae[plot]'") from None
+    formats = Figure().canvas.get_supported_filetypes()
+    if path.suffix.lstrip(".").lower() not in formats:
+        raise DataError(f"--plot {str(path)!r}: matplotlib writes {', '.join(sorted(formats))} "
+                        f"files, named by their ending")
+    if not path.parent.is_dir():
+        raise DataError(f"--plot {str(path)!r}: no folder {str(path.parent)!r}")
 
 
 def compare(args):

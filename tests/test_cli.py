@@ -56,14 +56,19 @@ def test_npz_with_y(tmp_path):
     ("one.csv", "a\n1\n2\n", "at least 2 feature columns"),
     ("bad.npy", "not an array", "cannot read"),
     ("data.txt", "1,2\n", "expected a .csv"),
+    ("twice.csv", "a,a,b\n1,2,3\n4,5,6\n", "names column 'a' more than once"),
+    ("labelled.csv", "a,b,y\n1,2,3.5\n3,4,\n5,6,7.5\n",
+     "column 'y' has 1 blank label\\(s\\), the first in data row 1"),
 ])
 def test_bad_files_give_one_line_errors(tmp_path, capsys, name, content, message):
     path = tmp_path / name
     if content is not None:
         path.write_text(content)
+    labelled = name.startswith("labelled")
     with pytest.raises(DataError, match=message):
-        load_data(path)
-    assert main(["compare", str(path), *FAST]) == 2
+        load_data(path, label_column="y" if labelled else None)
+    label = ["--label-column", "y"] if labelled else []
+    assert main(["compare", str(path), *label, *FAST]) == 2
     err = capsys.readouterr().err
     assert err.startswith("skae: error:") and err.count("\n") == 1 and "Traceback" not in err
 
@@ -128,6 +133,8 @@ def test_plot_of_a_table_shows_errors_per_feature(tmp_path):
     (["--test-size", "0"], "--test-size"),
     (["--test-size", "1"], "--test-size"),
     (["--device", "cuda:7"], "CUDA"),
+    (["--plot", "out.xyz"], "matplotlib writes"),
+    (["--plot", "no/such/folder/out.png"], "no folder"),
 ])
 def test_options_it_cannot_use_are_one_error_line(tmp_path, capsys, argv_tail, message):
     import torch
@@ -148,6 +155,9 @@ def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
     X[3, 2] = np.inf
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "inf.csv", X)), *FAST],
                     "infinite values (1 of them; the first in row 3, column 2)")
+    X[3, 2] = 1e300
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "big.csv", X)), *FAST],
+                    "beyond float32's range, in which the autoencoders train (1 of them")
     X = np.random.default_rng(0).normal(size=(60, 4))
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "few.csv", X[:8])), "--quiet"],
                     "too few")
@@ -158,6 +168,13 @@ def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
     text = tmp_path / "text.csv"
     text.write_text("a,b,city\n1,2,Paris\n3,4,Rome\n")
     _one_error_line(capsys, ["compare", str(text), *FAST], "column 'city' is not numeric")
+
+
+def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("target,a,b\n0,1,2\n1,3,4\n".encode("utf-8-sig"))
+    X, y, _ = load_data(path, label_column="target")
+    assert X.shape == (2, 2) and y.tolist() == [0.0, 1.0]
 
 
 def test_version(capsys):
