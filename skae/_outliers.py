@@ -41,7 +41,8 @@ def default_estimator(X, random_state=None):
             f"n_features = {n_features}; pass an estimator."
         )
     X = np.where(np.isnan(X), column_stats(X)["mean"], X)  # missing entries at the mean
-    k = PCA(DEFAULT_VARIANCE, svd_solver="full").fit(X).n_components_
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant X: 0 / 0 explained
+        k = PCA(DEFAULT_VARIANCE, svd_solver="full").fit(X).n_components_
     return AutoEncoderTransformer(int(np.clip(k, 1, n_features - 1)), random_state=random_state)
 
 

@@ -187,6 +187,14 @@ def test_auto_threshold_warns_where_most_training_scores_are_tied():
         detector.set_params(contamination=0.05).fit(X)
 
 
+def test_the_default_estimator_takes_constant_rows_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PCA's 0 / 0 explained variance warned
+        detector = ReconstructionOutlierDetector(random_state=0).fit(np.ones((20, 3)))
+    assert detector.estimator_.n_components == 1
+    assert detector.predict(np.ones((2, 3))).tolist() == [1, 1]
+
+
 @pytest.mark.parametrize("code_weight", [0.0, 1.0])
 def test_robust_refit_leaves_out_far_training_rows(code_weight):
     X = plane()
