@@ -7,8 +7,10 @@ containing AutoEncoderTransformer, DenoisingAutoEncoder or StackedAutoEncoder::
     register_converters()
     onx = skl2onnx.to_onnx(pipeline, X[:1].astype("float32"))
 
-The exported graph is the encoder (``transform``): standardisation, then the linear layers
-and activations of the trained torch module, as constant weights.
+The exported graph is the encoder (``transform``): standardisation (a missing entry, NaN,
+at its column's mean, as ``transform`` takes it), then the linear layers and activations
+of the trained torch module, as constant weights. Integer input is cast to float32, as
+skl2onnx's own converters cast it.
 """
 
 import numpy as np
@@ -21,9 +23,16 @@ from ._stacked import StackedAutoEncoder
 TRANSFORMERS = (AutoEncoderTransformer, DenoisingAutoEncoder, StackedAutoEncoder)
 
 
+def _float_type(input_type):
+    """The input's tensor type where it is float32 or float64, else float32's."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    return type(input_type) if type(input_type) is DoubleTensorType else FloatTensorType
+
+
 def _shape_calculator(operator):
     n_rows = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = operator.inputs[0].type.__class__(
+    operator.outputs[0].type = _float_type(operator.inputs[0].type)(
         [n_rows, operator.raw_operator.n_components_])
 
 
@@ -53,18 +62,24 @@ def _layer_graph(layer, node, dtype, opv):
 def _encoder_graph(estimator, X, dtype, opv):
     from skl2onnx.algebra import onnx_ops as ops
 
-    node = ops.OnnxDiv(ops.OnnxSub(X, estimator.mean_.astype(dtype), op_version=opv),
-                       np.array([estimator.scale_], dtype=dtype), op_version=opv)
+    z = ops.OnnxDiv(ops.OnnxSub(X, estimator.mean_.astype(dtype), op_version=opv),
+                    np.array([estimator.scale_], dtype=dtype), op_version=opv)
+    # a missing entry enters at its column's mean: 0 once standardised
+    node = ops.OnnxWhere(ops.OnnxIsNaN(z, op_version=opv), np.zeros(1, dtype=dtype), z,
+                         op_version=opv)
     return _layer_graph(estimator.module_.encoder, node, dtype, opv)
 
 
 def _converter(scope, operator, container):
-    from skl2onnx.algebra.onnx_ops import OnnxIdentity
-    from skl2onnx.common.data_types import guess_numpy_type
+    from skl2onnx.algebra.onnx_ops import OnnxCast, OnnxIdentity
+    from skl2onnx.common.data_types import guess_numpy_type, guess_proto_type
 
     opv = container.target_opset
     X = operator.inputs[0]
-    node = _encoder_graph(operator.raw_operator, X, guess_numpy_type(X.type), opv)
+    float_type = _float_type(X.type)
+    if float_type is not type(X.type):  # integers: cast, as skl2onnx's converters do
+        X = OnnxCast(X, to=guess_proto_type(float_type([])), op_version=opv)
+    node = _encoder_graph(operator.raw_operator, X, guess_numpy_type(float_type([])), opv)
     OnnxIdentity(node, op_version=opv, output_names=operator.outputs[:1]).add_to(
         scope, container)
 

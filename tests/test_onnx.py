@@ -36,6 +36,32 @@ def test_onnx_encoder_matches_transform(digits, est):
     np.testing.assert_allclose(run(onx, X)[0], est.transform(X), atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("est", [
+    AutoEncoderTransformer(4, hidden_layer_sizes=(16,), **FAST),
+    StackedAutoEncoder(4, hidden_layer_sizes=(16,), pretrain_max_iter=2, **FAST),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_onnx_encoder_fills_missing_entries_as_transform_does(digits, est, dtype):
+    register_converters()
+    X = digits[0][:200].astype(dtype)
+    est.fit(X)
+    X[0, 5] = X[3, 10] = np.nan
+    out = run(skl2onnx.to_onnx(est, X[:1]), X)[0]
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, est.transform(X), atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_onnx_encoder_casts_integer_input_to_float(digits, activation):
+    register_converters()
+    X = digits[0][:200].astype(np.int64)
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), activation=activation,
+                                 **FAST).fit(X)
+    out = run(skl2onnx.to_onnx(est, X[:1]), X)[0]  # was int64 zeros (the weights truncated)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, est.transform(X), atol=1e-4, rtol=1e-4)
+
+
 def test_onnx_pipeline_scaler_autoencoder_logistic(digits):
     register_converters()
     X, y = digits[0].astype(np.float32), digits[1]
