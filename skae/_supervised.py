@@ -42,10 +42,12 @@ def labelled_mask(y, unlabeled_label=-1):
     --------
     >>> labelled_mask(np.array([0, -1, 2]))
     array([ True, False,  True])
+    >>> labelled_mask(np.array(["cat", -1, "dog"], dtype=object))  # text labels
+    array([ True, False,  True])
     """
-    if unlabeled_label is None or y.dtype.kind not in "iuf":
+    if unlabeled_label is None or y.dtype.kind not in "iufO":
         return np.ones(len(y), dtype=bool)
-    return y != unlabeled_label
+    return np.asarray(y != unlabeled_label, dtype=bool)
 
 
 class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
@@ -123,7 +125,8 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Targets; several outputs for the regressor only. The classifier leaves the
+            rows labelled ``unlabeled_label`` out of fine-tuning.
 
         Returns
         -------
@@ -348,7 +351,6 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         self.unlabeled_label = unlabeled_label
 
     def _prepare_targets(self, y):
-        check_classification_targets(y)
         labelled = labelled_mask(y, self.unlabeled_label)
         if not labelled.any():
             raise ValueError(
@@ -356,6 +358,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
                 f"(y == {self.unlabeled_label}); "
                 "it needs labelled rows to fine-tune on."
             )
+        check_classification_targets(y[labelled])  # text labels may mix in an integer -1
         self.classes_ = np.unique(y[labelled])
         if len(self.classes_) < 2:
             raise ValueError(

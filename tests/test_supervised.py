@@ -88,6 +88,15 @@ def test_cross_entropy_needs_unit_data_and_sigmoid(digits, X_scale, activation, 
         clf.fit(X[:100] * X_scale, y[:100])
 
 
+def test_text_labels_with_an_integer_unlabelled_marker(digits):
+    X, y = digits
+    text = np.array(list("abcdefghij"), dtype=object)[y[:200]]
+    text[::4] = -1  # SelfTrainingClassifier's convention, in an object array of text
+    clf = StackedAutoEncoderClassifier(**FAST).fit(X[:200], text)
+    assert clf.classes_.tolist() == list("abcdefghij")
+    assert set(clf.predict(X[:50])) <= set("abcdefghij")
+
+
 def test_only_unlabelled_rows_is_an_error(digits):
     X, _ = digits
     with pytest.raises(ValueError, match="only unlabelled"):
