@@ -21,11 +21,24 @@ def _pyplot():
     return plt
 
 
+def _trained(estimator):
+    """The fitted skae autoencoder behind ``estimator``: itself, an imputer's
+    ``autoencoder_`` or an outlier detector's ``estimator_``."""
+    check_is_fitted(estimator)
+    for inner in ("autoencoder_", "estimator_"):
+        estimator = getattr(estimator, inner, estimator)
+    if not hasattr(estimator, "module_"):
+        raise TypeError(f"{type(estimator).__name__} has no trained network to plot; pass a "
+                        "fitted skae estimator")
+    return estimator
+
+
 def first_layer_weights(estimator):
     """The first hidden layer's weights, shape (n_units, n_features), as numpy.
 
     The first ``nn.Linear`` of the encoder; under ``init_="pca"`` that of its hidden
-    branch (the linear path beside it holds PCA's components).
+    branch (the linear path beside it holds PCA's components). Of an imputer's encoder,
+    the weights of the values, not of the mask beside them.
 
     Examples
     --------
@@ -36,11 +49,12 @@ def first_layer_weights(estimator):
     >>> first_layer_weights(ae).shape
     (16, 64)
     """
-    check_is_fitted(estimator)
+    estimator = _trained(estimator)
     encoder = getattr(estimator.module_, "encoder", estimator.module_)
     encoder = getattr(encoder, "branch", encoder)  # a Residual's hidden layers
     layer = next(m for m in encoder.modules() if isinstance(m, nn.Linear))
-    return layer.weight.detach().cpu().numpy()
+    # the values' weights (an imputer's encoder reads the mask of observed entries too)
+    return layer.weight.detach().cpu().numpy()[:, :estimator.n_features_in_]
 
 
 def _image_grid(plt, images, image_shape, n_cols, cmap="gray", title=None, symmetric=False):
@@ -64,7 +78,8 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
     Parameters
     ----------
     estimator : fitted skae estimator
-        Any skae estimator; its first linear layer is shown.
+        Any skae estimator (an imputer's or outlier detector's autoencoder); its first
+        linear layer is shown.
     image_shape : tuple of int
         Shape each row of weights is reshaped to, e.g. ``(8, 8)`` for digits.
     n_filters : int, default=64
@@ -87,6 +102,8 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
     16
     """
     plt = _pyplot()
+    if n_filters < 1 or n_cols < 1:
+        raise ValueError(f"n_filters and n_cols must be at least 1; got {n_filters}, {n_cols}")
     weights = first_layer_weights(estimator)[:n_filters]
     return _image_grid(plt, weights, image_shape, min(n_cols, len(weights)), cmap="RdBu_r",
                        title=f"{type(estimator).__name__}: first-layer filters",
@@ -94,8 +111,14 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
 
 
 def _corrupt(estimator, X, seed=0):
-    corruption = copy.deepcopy(estimator.module_.corruption).seed(seed).train()
-    x = torch.as_tensor(np.asarray(X, dtype=np.float32), device=estimator.device_)
+    trained = _trained(estimator)
+    corruption = getattr(trained.module_, "corruption", None)
+    if not hasattr(corruption, "seed"):
+        raise ValueError(f"show_corrupted=True needs an estimator that corrupts its input in "
+                         f"training (DenoisingAutoEncoder); {type(estimator).__name__} has no "
+                         "corruption")
+    corruption = copy.deepcopy(corruption).seed(seed).train()
+    x = torch.as_tensor(np.asarray(X, dtype=np.float32), device=trained.device_)
     with torch.no_grad():
         return corruption(x).cpu().numpy()
 
@@ -154,8 +177,9 @@ def plot_loss_curve(estimator, ax=None):
     Parameters
     ----------
     estimator : fitted skae estimator
-        Reads ``loss_curve_``, the net's validation loss and, when present,
-        ``pretrain_loss_curves_``.
+        Reads ``loss_curve_``, the net's validation loss (of the epochs that have one) and,
+        when present, ``pretrain_loss_curves_``; of an imputer's or outlier detector's
+        autoencoder.
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure when None.
 
@@ -175,7 +199,7 @@ def plot_loss_curve(estimator, ax=None):
     'epoch'
     """
     plt = _pyplot()
-    check_is_fitted(estimator)
+    estimator = _trained(estimator)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
     offset = 0
@@ -185,9 +209,11 @@ def plot_loss_curve(estimator, ax=None):
         offset += len(curve)
     epochs = range(offset + 1, offset + len(estimator.loss_curve_) + 1)
     ax.plot(epochs, estimator.loss_curve_, label="training loss")
-    history = estimator.net_.history
-    if len(history) and "valid_loss" in history[-1]:
-        ax.plot(epochs, history[:, "valid_loss"], label="validation loss")
+    # the epochs with a validation loss (a warm start may have turned early stopping on)
+    valid = [(e, h["valid_loss"]) for e, h in zip(epochs, estimator.net_.history, strict=False)
+             if "valid_loss" in h]
+    if valid:
+        ax.plot(*zip(*valid, strict=True), label="validation loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_yscale("log")
@@ -206,7 +232,7 @@ def plot_embedding(estimator, X, y=None, ax=None):
     X : array-like of shape (n_samples, n_features)
         Rows to embed.
     y : array-like of shape (n_samples,), default=None
-        Labels to colour the points by.
+        Labels to colour the points by: numbers on a colour scale, text as classes.
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure when None.
 
@@ -228,9 +254,14 @@ def plot_embedding(estimator, X, y=None, ax=None):
     Z = np.asarray(estimator.transform(X))
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
+    classes = None
+    if y is not None and np.asarray(y).dtype.kind not in "iufb":  # text: one colour a class
+        classes, y = np.unique(np.asarray(y).astype(str), return_inverse=True)
     points = ax.scatter(Z[:, 0], Z[:, 1 if Z.shape[1] > 1 else 0], c=y, s=4, cmap="tab10")
     if y is not None:
-        ax.figure.colorbar(points, ax=ax)
+        bar = ax.figure.colorbar(points, ax=ax)
+        if classes is not None:
+            bar.set_ticks(range(len(classes)), labels=classes)
     ax.set_xlabel("code 1")
     ax.set_ylabel("code 2")
     ax.set_title(type(estimator).__name__)
@@ -321,7 +352,11 @@ def plot_feature_errors(errors):
     """
     plt = _pyplot()
     names = list(errors)
-    n_features = len(next(iter(errors.values())))
+    lengths = {name: len(errors[name]) for name in names}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"errors needs one array per model, all of the same length; got the "
+                         f"lengths {lengths or 'of no model'}")
+    n_features = lengths[names[0]]
     fig, ax = plt.subplots(figsize=(min(12, max(6, 0.15 * n_features * len(names))), 3.5))
     width = 0.8 / len(names)
     for i, name in enumerate(names):

@@ -38,3 +38,62 @@ def test_comparison_draws_the_loss_curves_of_trained_models():
     assert len(fig.axes) == 3 * 3 + 1
     (line,) = fig.axes[-1].get_lines()
     np.testing.assert_allclose(line.get_ydata(), ae.loss_curve_)
+
+
+FAST = {"max_iter": 3, "random_state": 0, "device": "cpu"}
+
+
+def test_filters_and_loss_curve_of_an_imputer_and_a_detector():
+    from skae import AutoEncoderImputer, ReconstructionOutlierDetector
+    from skae.plotting import plot_filters, plot_loss_curve
+
+    X = load_digits().data[:200]
+    imputer = AutoEncoderImputer(hidden_layer_sizes=(16,), **FAST).fit(X)
+    detector = ReconstructionOutlierDetector(random_state=0).fit(X)
+    for fitted, inner in ((imputer, imputer.autoencoder_), (detector, detector.estimator_)):
+        assert len(plot_filters(fitted, (8, 8), n_filters=4).axes) == 4
+        lines = {line.get_label(): line for line in plot_loss_curve(fitted).axes[0].get_lines()}
+        np.testing.assert_allclose(lines["training loss"].get_ydata(), inner.loss_curve_)
+    with pytest.raises(TypeError, match="PCA has no trained network"):
+        plot_filters(PCA(4).fit(X), (8, 8))
+    with pytest.raises(ValueError, match="n_filters and n_cols must be at least 1"):
+        plot_filters(imputer, (8, 8), n_filters=0)
+
+
+def test_corrupted_row_needs_a_corruption():
+    from skae.plotting import plot_reconstructions
+
+    X = load_digits().data[:100]
+    ae = AutoEncoderTransformer(4, **FAST).fit(X)
+    with pytest.raises(ValueError, match="AutoEncoderTransformer has no corruption"):
+        plot_reconstructions(ae, X, (8, 8), show_corrupted=True)
+
+
+def test_validation_loss_of_the_epochs_that_have_one():
+    from skae.plotting import plot_loss_curve
+
+    X = load_digits().data[:200]
+    ae = AutoEncoderTransformer(4, init="random", early_stopping=False, warm_start=True,
+                                **FAST).fit(X)
+    ae.set_params(early_stopping=True, max_iter=2).fit(X)  # validation from epoch 4 on
+    lines = {line.get_label(): line for line in plot_loss_curve(ae).axes[0].get_lines()}
+    assert lines["validation loss"].get_xdata().tolist() == [4, 5]
+
+
+def test_embedding_colours_text_labels_as_classes():
+    from skae.plotting import plot_embedding
+
+    X, y = load_digits(return_X_y=True)
+    ae = AutoEncoderTransformer(2, **FAST).fit(X[:200])
+    fig = plot_embedding(ae, X[:200], np.array(["even", "odd"])[y[:200] % 2])
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert labels == ["even", "odd"]
+
+
+def test_feature_errors_need_arrays_of_one_length():
+    from skae.plotting import plot_feature_errors
+
+    with pytest.raises(ValueError, match="the same length; got the lengths of no model"):
+        plot_feature_errors({})
+    with pytest.raises(ValueError, match=r"'PCA': 2, 'AE': 3"):
+        plot_feature_errors({"PCA": [0.1, 0.2], "AE": [0.1, 0.2, 0.3]})
