@@ -1,9 +1,16 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.decomposition import PCA
 
-from skae._data import as_float32_rows, column_stats, global_scale, pca_basis
+from skae._data import (
+    as_float32_rows,
+    column_stats,
+    covariance_resolves,
+    global_scale,
+    pca_basis,
+)
 from skae._device import resolve_device
 
 
@@ -33,6 +40,18 @@ def test_pca_basis_matches_pca_where_one_column_dwarfs_the_rest(make):
     mean, components = pca_basis(make(X), 3)
     pca = PCA(3, svd_solver="full").fit(X)
     np.testing.assert_allclose(np.abs(components @ pca.components_.T), np.eye(3), atol=1e-9)
+
+
+@pytest.mark.parametrize("load", [load_digits, load_breast_cancer,
+                                  lambda: load_diabetes(scaled=False)])
+def test_ordinary_tables_keep_the_covariance_route(load):
+    # the R factor's SVD is the slow route, for ill-conditioned columns only
+    X = load().data
+    values = np.linalg.eigh(np.cov(X, rowvar=False) * (len(X) - 1))[0]
+    assert all(covariance_resolves(values, k) for k in (1, 2, 5, 8))
+    spiked = values.copy()
+    spiked[-1] *= 1e20  # one column on a scale that dwarfs the rest
+    assert not covariance_resolves(spiked, 2)
 
 
 def test_global_scale():
