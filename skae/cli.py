@@ -70,10 +70,11 @@ def _load_csv(path, label_column):
         if label_column not in columns:
             raise DataError(f"{path} has no column {label_column!r}")
         labels = np.array(columns.pop(label_column))
-        blank = [i for i, label in enumerate(labels) if not label.strip()]
+        blank = [i for i, label in enumerate(labels, start=1) if not label.strip()]
         if blank:
             raise DataError(f"{path}: column {label_column!r} has {len(blank)} blank "
-                            f"label(s), the first in data row {blank[0]}")
+                            f"label(s), the first in data row {blank[0]} (blank lines not "
+                            f"counted)")
         y = _column(labels, label_column, path) if all(map(_is_number, labels)) else labels
     if not columns:
         raise DataError(f"{path}: no feature columns")
@@ -248,6 +249,8 @@ def _check_plot_path(path):
                         f"files, named by their ending")
     if not path.parent.is_dir():
         raise DataError(f"--plot {str(path)!r}: no folder {str(path.parent)!r}")
+    if path.is_dir():
+        raise DataError(f"--plot {str(path)!r} is a folder; name a file in it")
 
 
 def compare(args):

@@ -58,7 +58,7 @@ def test_npz_with_y(tmp_path):
     ("data.txt", "1,2\n", "expected a .csv"),
     ("twice.csv", "a,a,b\n1,2,3\n4,5,6\n", "names column 'a' more than once"),
     ("labelled.csv", "a,b,y\n1,2,3.5\n3,4,\n5,6,7.5\n",
-     "column 'y' has 1 blank label\\(s\\), the first in data row 1"),
+     "column 'y' has 1 blank label\\(s\\), the first in data row 2"),
 ])
 def test_bad_files_give_one_line_errors(tmp_path, capsys, name, content, message):
     path = tmp_path / name
@@ -168,6 +168,14 @@ def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
     text = tmp_path / "text.csv"
     text.write_text("a,b,city\n1,2,Paris\n3,4,Rome\n")
     _one_error_line(capsys, ["compare", str(text), *FAST], "column 'city' is not numeric")
+
+
+def test_a_plot_path_that_is_a_folder_is_one_error_line(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    (tmp_path / "plots.png").mkdir()
+    path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, 6)))
+    _one_error_line(capsys, ["compare", str(path), *FAST, "--plot", str(tmp_path / "plots.png")],
+                    "is a folder")
 
 
 def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
