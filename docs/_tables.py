@@ -467,6 +467,12 @@ def outlier_tables():
             + [f"{wall([r])}; ``{r['command']}``, {r['date']}.", ""])
 
 
+def paired(diff):
+    """A paired difference's mean and standard error, from its per-case values."""
+    diff = np.asarray(diff)
+    return diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
+
+
 def paired_rows(rows):
     """For each one-class image set and skae scoring, the paired difference to the best
     contender (the detectors that are not skae's autoencoder) over digits and seeds."""
@@ -479,9 +485,9 @@ def paired_rows(rows):
         best = max(contenders, key=lambda m: mean(auc[(m, *c)] for c in cases))
         for model in ("skae default detector", "skae default detector, code_score='lof'"):
             diff = np.array([auc[(model, *c)] - auc[(best, *c)] for c in cases])
-            se = diff.std(ddof=1) / np.sqrt(len(diff))
+            mean_diff, se = paired(diff)
             out.append([images, DETECTORS[model], DETECTORS[best],
-                        f"{diff.mean():+.4f} ± {se:.4f}",
+                        f"{mean_diff:+.4f} ± {se:.4f}",
                         f"{np.sum(diff > 0)} ({np.sum(diff == 0)}) of {len(diff)}"])
     return out
 
@@ -565,11 +571,11 @@ def imputation_miss_more_seeds():
     means = {n: mean(rmse[(s, n)] for s in seeds) for n in IMPUTERS}
     name = min(IMPUTERS[1:], key=means.get)
     diff = np.array([rmse[(s, IMPUTERS[0])] - rmse[(s, name)] for s in seeds])
-    se = diff.std(ddof=1) / np.sqrt(len(diff))
-    verdict = ("within two standard errors of 0" if abs(diff.mean()) < 2 * se else
-               f"{'below' if diff.mean() < 0 else 'above'} 0 by more than two standard errors")
+    mean_diff, se = paired(diff)
+    verdict = ("within two standard errors of 0" if abs(mean_diff) < 2 * se else
+               f"{'below' if mean_diff < 0 else 'above'} 0 by more than two standard errors")
     return (f" Over {len(seeds)} seeds the mean is {means[IMPUTERS[0]]:.3f} vs the {name}'s "
-            f"{means[name]:.3f}, a paired difference of {diff.mean():+.3f} ± {se:.3f} "
+            f"{means[name]:.3f}, a paired difference of {mean_diff:+.3f} ± {se:.3f} "
             f"(standard error), {verdict}; the autoencoder is lower on {np.sum(diff < 0)} of "
             f"{len(seeds)} (``{r['command']}``, {r['date']}).")
 

@@ -5,10 +5,19 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
-from skae import AutoEncoderTransformer
-from skae.plotting import plot_comparison
+from skae import AutoEncoderImputer, AutoEncoderTransformer, ReconstructionOutlierDetector
+from skae.plotting import (
+    plot_comparison,
+    plot_embedding,
+    plot_feature_errors,
+    plot_filters,
+    plot_loss_curve,
+    plot_reconstructions,
+)
 
 pytest.importorskip("matplotlib")
+
+FAST = {"max_iter": 3, "random_state": 0, "device": "cpu"}
 
 
 @pytest.fixture(autouse=True)
@@ -40,13 +49,8 @@ def test_comparison_draws_the_loss_curves_of_trained_models():
     np.testing.assert_allclose(line.get_ydata(), ae.loss_curve_)
 
 
-FAST = {"max_iter": 3, "random_state": 0, "device": "cpu"}
-
 
 def test_filters_and_loss_curve_of_an_imputer_and_a_detector():
-    from skae import AutoEncoderImputer, ReconstructionOutlierDetector
-    from skae.plotting import plot_filters, plot_loss_curve
-
     X = load_digits().data[:200]
     imputer = AutoEncoderImputer(hidden_layer_sizes=(16,), **FAST).fit(X)
     detector = ReconstructionOutlierDetector(random_state=0).fit(X)
@@ -61,8 +65,6 @@ def test_filters_and_loss_curve_of_an_imputer_and_a_detector():
 
 
 def test_corrupted_row_needs_a_corruption():
-    from skae.plotting import plot_reconstructions
-
     X = load_digits().data[:100]
     ae = AutoEncoderTransformer(4, **FAST).fit(X)
     with pytest.raises(ValueError, match="AutoEncoderTransformer has no corruption"):
@@ -70,8 +72,6 @@ def test_corrupted_row_needs_a_corruption():
 
 
 def test_validation_loss_of_the_epochs_that_have_one():
-    from skae.plotting import plot_loss_curve
-
     X = load_digits().data[:200]
     ae = AutoEncoderTransformer(4, init="random", early_stopping=False, warm_start=True,
                                 **FAST).fit(X)
@@ -81,8 +81,6 @@ def test_validation_loss_of_the_epochs_that_have_one():
 
 
 def test_embedding_colours_text_labels_as_classes():
-    from skae.plotting import plot_embedding
-
     X, y = load_digits(return_X_y=True)
     ae = AutoEncoderTransformer(2, **FAST).fit(X[:200])
     fig = plot_embedding(ae, X[:200], np.array(["even", "odd"])[y[:200] % 2])
@@ -91,8 +89,6 @@ def test_embedding_colours_text_labels_as_classes():
 
 
 def test_feature_errors_need_arrays_of_one_length():
-    from skae.plotting import plot_feature_errors
-
     with pytest.raises(ValueError, match="the same length; got the lengths of no model"):
         plot_feature_errors({})
     with pytest.raises(ValueError, match=r"'PCA': 2, 'AE': 3"):
