@@ -73,9 +73,8 @@ def may_hold_nan(X):
         return values.size > 0 and bool(np.isnan(np.sum(values)))
 
 
-def check_observed_rows(X, missing="NaN"):
-    """Raise a ValueError naming the first row of ``X`` with no observed (non-NaN) entry;
-    ``missing`` names the user's placeholder of a missing entry in the message."""
+def check_observed_rows(X):
+    """Raise a ValueError naming the first row of ``X`` with no observed (non-NaN) entry."""
     if X.shape[1] == 0:
         return
     if sp.issparse(X):
@@ -89,7 +88,7 @@ def check_observed_rows(X, missing="NaN"):
     if np.any(empty):
         row = int(np.flatnonzero(empty)[0])
         raise ValueError(
-            f"Row {row} of X is entirely missing ({missing}); each row needs at least one observed "
+            f"Row {row} of X is entirely missing (NaN); each row needs at least one observed "
             f"entry ({int(np.sum(empty))} row(s) have none)."
         )
 

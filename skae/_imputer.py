@@ -17,7 +17,7 @@ from ._base import (
     transaction,
 )
 from ._config import Count
-from ._data import check_observed_rows, column_stats
+from ._data import column_stats
 from ._denoising import DenoisingAutoEncoder
 from ._feeding import forward_in_batches
 from ._modules import ACTIVATIONS
@@ -241,8 +241,9 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, ``missing_values`` where an entry is missing; a row needs at
-            least one observed entry.
+            Training data, ``missing_values`` where an entry is missing. A row with
+            nothing observed is left out of training (the model has nothing to learn
+            from it); ``transform`` fills it.
         y : Ignored
             Not used, present for API consistency by convention.
 
@@ -265,12 +266,15 @@ class AutoEncoderImputer(TransformerMixin, BaseEstimator):
         scale[~(scale > 0)] = 1.0
         indicator = None
         if self.add_indicator:
-            indicator = MissingIndicator(error_on_new=False).fit(X)
+            # numpy out whatever set_output or set_config says: transform stacks it
+            indicator = MissingIndicator(error_on_new=False).set_output(transform="default")
+            indicator.fit(X)
         params = {name: getattr(self, name) for name in _PASSED_ON}
         autoencoder = _ImputingAutoEncoder(noise="missing", init="random", **params)
         if kept.any():
-            placeholder = "NaN" if _is_nan(self.missing_values) else f"{self.missing_values!r}"
-            check_observed_rows(X_kept, missing=placeholder)
+            # a row with nothing observed has nothing to learn from: it is left out, as
+            # scikit-learn's imputers leave it out of their statistics
+            X_kept = X_kept[~np.isnan(X_kept).all(axis=1)]
             with np.errstate(over="ignore"):
                 Z = (X_kept - mean) / scale
             overflowed = np.isinf(Z).any(axis=0)

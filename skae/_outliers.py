@@ -309,13 +309,28 @@ class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstima
         fitted rows' k-distances and local reachability densities; return every
         training row's code term (see ``_code_term``)."""
         self.n_neighbors_ = min(self.n_neighbors, len(rows) - 1)  # rows: at least 2
+        self._index_rows = self._scaled(Z[rows])
         self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_ + 1)
-        self.neighbors_.fit(self._scaled(Z[rows]))
+        self.neighbors_.fit(self._index_rows)
         distances, indices = self._neighbours(Z)  # one query for every training row
         self._k_distance = distances[rows, -1]
         self._density = self._reach_density(distances[rows], indices[rows])
         self.distance_scale_ = _typical(self._mean_squared(distances[rows]))
         return self._code_term(distances, indices)
+
+    def __getstate__(self):
+        # the neighbour index travels as its rows (_index_rows) and is rebuilt on load:
+        # a fitted KDTree is a type skops.io would ask the user to trust
+        state = dict(super().__getstate__())
+        if "neighbors_" in state:
+            state["neighbors_"] = None
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_index_rows" in state:
+            self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_ + 1)
+            self.neighbors_.fit(self._index_rows)
 
     def _neighbours(self, Z):
         """Distances to, and indices of, the fitted codes nearest to each row's but the

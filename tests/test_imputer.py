@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn import clone, config_context
 from sklearn.datasets import load_breast_cancer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -93,14 +94,24 @@ def test_bad_input_is_named(cancer):
         AutoEncoderImputer(**FAST).fit(X)
     with pytest.raises(ValueError, match="could not convert|numbers"):
         AutoEncoderImputer(**FAST).fit([["a", "b"], ["c", "d"]])
-    X = cancer[1].copy()
-    X[5] = np.nan
-    with pytest.raises(ValueError, match=r"Row 5 of X is entirely missing \(NaN\)"):
-        AutoEncoderImputer(**FAST).fit(X)
-    X = cancer[0].copy()
-    X[5] = -1.0
-    with pytest.raises(ValueError, match=r"Row 5 of X is entirely missing \(-1.0\)"):
-        AutoEncoderImputer(missing_values=-1.0, **FAST).fit(X)
+
+
+@pytest.mark.parametrize("missing_values", [np.nan, -1.0])
+def test_rows_with_nothing_observed_are_left_out_of_training(cancer, missing_values):
+    # as in scikit-learn's imputers, X with such rows fits (a one-column X with a hole
+    # too), to the model fitted without them; transform fills them
+    X = cancer[1] if np.isnan(missing_values) else np.where(cancer[2], -1.0, cancer[0])
+    with_empty = X.copy()
+    with_empty[[5, 40]] = missing_values
+    imputer = AutoEncoderImputer(missing_values=missing_values, **FAST)
+    rows = np.r_[0:5, 6:40, 41:len(X)]
+    expected = clone(imputer).fit(X[rows]).transform(X[rows])
+    # (the column means, summed over other rows, may differ in their last bit)
+    np.testing.assert_allclose(imputer.fit(with_empty).transform(X[rows]), expected,
+                               rtol=1e-12)
+    assert not np.isnan(imputer.transform(with_empty)).any()
+    column = np.array([[1.0], [np.nan], [3.0], [2.0]] * 5)
+    assert not np.isnan(AutoEncoderImputer(**FAST).fit_transform(column)).any()
 
 
 @pytest.mark.parametrize("scale", [1e-170, 1e160, 1e300])
@@ -130,7 +141,7 @@ def test_a_failed_fit_leaves_the_imputer_as_it_was(cancer, fitted):
     imputer = pickle.loads(pickle.dumps(fitted))
     before = imputer.transform(cancer[1])
     X = cancer[1].copy()
-    X[5] = np.nan
+    X[5, 3] = np.inf
     with pytest.raises(ValueError):
         imputer.fit(X)
     np.testing.assert_array_equal(imputer.transform(cancer[1]), before)
@@ -165,6 +176,17 @@ def test_add_indicator_and_pandas_output(cancer):
     assert not out.isna().any().any()
     np.testing.assert_array_equal(out["missingindicator_mean texture"],
                                   data["mean texture"].isna())
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+def test_add_indicator_under_a_global_output_setting(cancer, output):
+    # the inner MissingIndicator once followed set_config too and returned a frame that
+    # transform could not stack (polars: AttributeError)
+    pytest.importorskip(output)
+    with config_context(transform_output=output):
+        out = AutoEncoderImputer(**FAST, add_indicator=True).fit_transform(cancer[1])
+    assert type(out).__module__.split(".")[0] == output
+    assert out.shape == (len(cancer[1]), 60)
 
 
 def test_sample_posterior_draws_depend_on_the_seed(cancer):

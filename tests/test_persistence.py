@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from sklearn.decomposition import PCA
 
 import skae
 from skae import (
@@ -116,3 +117,30 @@ def test_training_continues_after_unpickling_exactly_as_without(digits, make):
     copy.set_params(warm_start=True, max_iter=2).fit(X)
     np.testing.assert_array_equal(copy.transform(X), est.transform(X))
     assert copy.n_iter_ == est.n_iter_
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: skae.AutoEncoderImputer(hidden_layer_sizes=(16,), add_indicator=True, **FAST),
+     ["skae._imputer.AutoEncoderImputer", "skae._imputer._ImputingAutoEncoder"]),
+    (lambda: skae.ReconstructionOutlierDetector(random_state=0),
+     ["skae._autoencoder.AutoEncoderTransformer", "skae._outliers.ReconstructionOutlierDetector"]),
+    (lambda: skae.ReconstructionOutlierDetector(PCA(5), code_score="lof"),
+     ["skae._outliers.ReconstructionOutlierDetector"]),
+])
+def test_skops_round_trip_of_the_meta_estimators_trusts_skae_classes_only(digits, make,
+                                                                         expected):
+    # the imputer's network and the detector's neighbour index (a KDTree, rebuilt on
+    # load from its rows) bring no type from outside skae
+    sio = pytest.importorskip("skops.io")
+    X = digits[0][:300].copy()
+    X[::4, 20:30] = np.nan
+    est = make()
+    X_fit = X if isinstance(est, skae.AutoEncoderImputer) else digits[0][:300]
+    est.fit(X_fit)
+    blob = sio.dumps(est)
+    assert sorted(sio.get_untrusted_types(data=blob)) == expected
+    restored = sio.loads(blob, trusted=expected)
+    for method in ("transform", "score_samples", "predict"):
+        if hasattr(est, method):
+            np.testing.assert_array_equal(getattr(restored, method)(X_fit),
+                                          getattr(est, method)(X_fit))
