@@ -76,7 +76,8 @@ def layer_net(config, n_in, n_out, *, first, code_activation, stats, mean, scale
     layer = pre.layer_config(config.train)
     net = build_net(layer, module=module, criterion=PairLoss(pre.loss, complete=complete),
                     device=device,
-                    monitor=Monitor(patience=layer.n_iter_no_change, tol=layer.tol))
+                    monitor=Monitor(patience=layer.n_iter_no_change, tol=layer.tol,
+                                    step_param="pretrain_learning_rate"))
     return net.initialize()
 
 

@@ -7,8 +7,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from ._base import (
@@ -401,6 +403,39 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         """
         logits = self._forward(X)
         return self.classes_[np.argmax(logits, axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the labelled rows of X and y.
+
+        Rows labelled ``unlabeled_label`` are left out, as in fit, so that
+        ``GridSearchCV``'s default scoring and ``cross_val_score`` measure the labelled
+        rows only (scikit-learn's ``ClassifierMixin.score`` counts them as errors).
+        Other scorers see every row: leave the unlabelled rows out of the scored data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True labels, ``unlabeled_label`` where a row has none.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``predict`` on the labelled rows.
+        """
+        y = column_or_1d(y, warn=True)
+        labelled = labelled_mask(y, self.unlabeled_label)
+        if not labelled.any():
+            raise ValueError(f"score got only unlabelled rows (y == {self.unlabeled_label}); "
+                             f"accuracy needs labelled ones.")
+        rows = np.flatnonzero(labelled)
+        if sample_weight is not None:
+            sample_weight = _safe_indexing(sample_weight, rows)
+        return accuracy_score(y[rows], self.predict(_safe_indexing(X, rows)),
+                              sample_weight=sample_weight)
 
 
 @shared_parameter_docs

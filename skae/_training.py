@@ -221,10 +221,13 @@ class Monitor(Callback):
     With ``valid`` it records ``valid_loss`` after every epoch and keeps the weights of
     the best epoch (the start counts as epoch 0 when ``keep_start``); it stops after
     ``patience`` epochs without an improvement of ``tol`` of the monitored loss.
+    ``step_param`` names the step size a divergence error suggests lowering.
     """
 
-    def __init__(self, *, patience, tol, valid=None, keep_start=False):
+    def __init__(self, *, patience, tol, valid=None, keep_start=False,
+                 step_param="learning_rate"):
         self.patience, self.tol, self.valid, self.keep_start = patience, tol, valid, keep_start
+        self.step_param = step_param  # the parameter a divergence asks to make smaller
 
     def on_train_begin(self, net, X=None, **kwargs):
         self.start_loss_ = evaluate(net, _head(X), training=True)
@@ -250,7 +253,7 @@ class Monitor(Callback):
             raise FloatingPointError(
                 f"Training diverged: the training loss reached {loss:.3g} at epoch "
                 f"{len(net.history)}, from {self.start_loss_:.3g} at the start. The step is "
-                f"too large for this model: try a smaller learning_rate (now {net.lr})."
+                f"too large for this model: try a smaller {self.step_param} (now {net.lr})."
             )
         monitored = loss
         if self.valid is not None:

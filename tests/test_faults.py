@@ -233,15 +233,19 @@ def test_ctrl_c_at_a_random_batch_leaves_a_consistent_estimator(monkeypatch, X, 
 # ---- divergence -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [
-    lambda: AutoEncoderTransformer(4, hidden_layer_sizes=(8,), learning_rate=1e3, max_iter=10,
-                                   **CPU),
-    lambda: StackedAutoEncoderClassifier((8,), pretraining="none", learning_rate=1e3,
-                                         max_iter=10, **CPU),
+@pytest.mark.parametrize("make, step", [
+    (lambda: AutoEncoderTransformer(4, hidden_layer_sizes=(8,), learning_rate=1e3, max_iter=10,
+                                    **CPU), "learning_rate"),
+    (lambda: StackedAutoEncoderClassifier((8,), pretraining="none", learning_rate=1e3,
+                                          max_iter=10, **CPU), "learning_rate"),
+    # in pre-training the step is pretrain_learning_rate's (the message named learning_rate)
+    (lambda: StackedAutoEncoderClassifier((8,), pretrain_learning_rate=1e3, learning_rate=1e-3,
+                                          pretrain_max_iter=10, max_iter=2, **CPU),
+     "pretrain_learning_rate"),
 ])
-def test_divergence_is_reported_not_returned(X, y, make):
+def test_divergence_is_reported_not_returned(X, y, make, step):
     est = make()
-    with pytest.raises(FloatingPointError, match="smaller learning_rate"):
+    with pytest.raises(FloatingPointError, match=f"try a smaller {step} "):
         est.fit(X, y)
     assert not hasattr(est, "net_")
 

@@ -63,6 +63,29 @@ def test_grid_search_over_pretraining(digits):
     assert len(search.cv_results_["mean_test_score"]) == 3
 
 
+def test_score_leaves_unlabelled_rows_out(digits):
+    # ClassifierMixin.score counted them as errors (and failed on text labels with -1),
+    # so GridSearchCV's default scoring of the user guide's recipe was deflated or NaN
+    X, y = digits[0][:300], digits[1][:300]
+    y_few = y.copy()
+    y_few[::3] = -1
+    clf = StackedAutoEncoderClassifier(**{**FAST, "pretraining": "none"}).fit(X, y_few)
+    labelled = y_few != -1
+    expected = np.mean(clf.predict(X[labelled]) == y[labelled])
+    assert clf.score(X, y_few) == pytest.approx(expected)
+    weights = np.where(np.arange(300) % 2, 1.0, 3.0)
+    assert clf.score(X, y_few, sample_weight=weights) == pytest.approx(
+        np.average(clf.predict(X[labelled]) == y[labelled], weights=weights[labelled]))
+    names = np.array([f"digit {d}" for d in y], dtype=object)
+    names[~labelled] = -1
+    text = StackedAutoEncoderClassifier(**{**FAST, "pretraining": "none"}).fit(X, names)
+    assert 0 < text.score(X, names) <= 1
+    with pytest.raises(ValueError, match="only unlabelled rows"):
+        clf.score(X[:5], np.full(5, -1))
+    search = GridSearchCV(StackedAutoEncoderClassifier(**FAST), {"pretraining": ["none"]}, cv=2)
+    assert np.isfinite(search.fit(X, names).cv_results_["mean_test_score"]).all()
+
+
 def test_classifier_repeats_bit_for_bit(digits):
     X, y = digits
     a = StackedAutoEncoderClassifier(**FAST).fit(X[:200], y[:200])
