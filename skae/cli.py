@@ -34,17 +34,33 @@ def _numeric(array, what):
         raise DataError(f"{what} is not numeric ({exc})") from None
 
 
+# cells read as missing, as pandas reads them by default (and blank ones)
+MISSING_CELLS = frozenset({"", "NA", "N/A", "n/a", "#N/A", "<NA>", "NULL", "null", "None",
+                           "NaN", "nan"})
+
+
+def _number(text):
+    """``text`` as a float, NaN for a missing cell; a ValueError for anything else
+    (Python's float() reads "5_1" as 51: a CSV cell is not Python source)."""
+    text = text.strip()
+    if text in MISSING_CELLS:
+        return np.nan
+    if "_" in text:
+        raise ValueError(text)
+    return float(text)
+
+
 def _column(values, name, path):
     try:
-        return np.array([float(v) if v.strip() else np.nan for v in values])
+        return np.array([_number(v) for v in values])
     except ValueError:
-        bad = next(v for v in values if v.strip() and not _is_number(v))
+        bad = next(v for v in values if not _is_number(v))
         raise DataError(f"{path}: column {name!r} is not numeric (it holds {bad!r})") from None
 
 
 def _is_number(text):
     try:
-        float(text)
+        _number(text)
         return True
     except ValueError:
         return False
@@ -56,11 +72,14 @@ def _load_csv(path, label_column):
         rows = list(csv.reader(handle))
     if not rows:
         raise DataError(f"{path}: the file is empty")
-    header, body = rows[0], [r for r in rows[1:] if r]
+    # blank lines, spaces included, are not data rows
+    header, body = rows[0], [r for r in rows[1:] if any(field.strip() for field in r)]
     if not body:
         raise DataError(f"{path}: the file has a header but no data rows")
-    if any(len(r) != len(header) for r in body):
-        raise DataError(f"{path}: rows have different numbers of fields than the header")
+    uneven = next((i for i, r in enumerate(body, start=1) if len(r) != len(header)), None)
+    if uneven is not None:
+        raise DataError(f"{path}: data row {uneven} (blank lines not counted) has "
+                        f"{len(body[uneven - 1])} fields, the header {len(header)}")
     repeated = next((name for i, name in enumerate(header) if name in header[:i]), None)
     if repeated is not None:
         raise DataError(f"{path}: the header names column {repeated!r} more than once")
@@ -70,16 +89,19 @@ def _load_csv(path, label_column):
         if label_column not in columns:
             raise DataError(f"{path} has no column {label_column!r}")
         labels = np.array(columns.pop(label_column))
-        blank = [i for i, label in enumerate(labels, start=1) if not label.strip()]
+        numeric = all(map(_is_number, labels))
+        # a numeric target's missing cells, or any blank one (text can be "NA")
+        blank = [i for i, label in enumerate(labels, start=1)
+                 if not label.strip() or (numeric and np.isnan(_number(label)))]
         if blank:
-            raise DataError(f"{path}: column {label_column!r} has {len(blank)} blank "
-                            f"label(s), the first in data row {blank[0]} (blank lines not "
-                            f"counted)")
-        y = _column(labels, label_column, path) if all(map(_is_number, labels)) else labels
+            raise DataError(f"{path}: column {label_column!r} has {len(blank)} blank or "
+                            f"missing label(s), the first in data row {blank[0]} (blank "
+                            f"lines not counted)")
+        y = _column(labels, label_column, path) if numeric else labels
     if not columns:
         raise DataError(f"{path}: no feature columns")
     X = np.column_stack([_column(v, name, path) for name, v in columns.items()])
-    return X, y
+    return X, y, list(columns)
 
 
 def _load_npz(path, x_key, y_key):
@@ -87,56 +109,72 @@ def _load_npz(path, x_key, y_key):
         if x_key not in data:
             raise DataError(f"{path} has no array {x_key!r} (it has {sorted(data.files)})")
         y = data[y_key] if y_key in data else None
-        return _numeric(data[x_key], f"{path}[{x_key!r}]"), y
+        return _numeric(data[x_key], f"{path}[{x_key!r}]"), y, None
 
 
 def load_data(path, *, label_column=None, x_key="X", y_key="y"):
-    """Features and optional labels from a .csv, .npy or .npz file; None gives digits."""
+    """Features, optional labels, a description of the source and the feature names (a
+    CSV's header, else None) from a .csv, .npy or .npz file; None gives digits."""
     if path is None:
         from sklearn.datasets import load_digits
 
-        return (*load_digits(return_X_y=True), "digits (bundled with scikit-learn)")
+        return (*load_digits(return_X_y=True), "digits (bundled with scikit-learn)", None)
     path = Path(path)
     if not path.is_file():
         raise DataError(f"cannot read {str(path)!r}: no such file")
     loaders = {
         ".csv": lambda: _load_csv(path, label_column),
-        ".npy": lambda: (_numeric(np.load(path, allow_pickle=False), str(path)), None),
+        ".npy": lambda: (_numeric(np.load(path, allow_pickle=False), str(path)), None, None),
         ".npz": lambda: _load_npz(path, x_key, y_key),
     }
     if path.suffix not in loaders:
         raise DataError(f"{path.name}: expected a .csv, .npy or .npz file")
+    if label_column is not None and path.suffix != ".csv":
+        raise DataError(f"--label-column names a CSV column; {path.name} has none (an .npz "
+                        f"holds its labels in the array --y-key names)")
     try:
-        X, y = loaders[path.suffix]()
+        X, y, names = loaders[path.suffix]()
     except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"cannot read {str(path)!r}: {exc}") from None
     if X.ndim != 2 or X.shape[1] < 2:
         raise DataError(f"{path.name}: need a 2-D table with at least 2 feature columns, "
                         f"got shape {X.shape}")
-    return X, y, str(path)
+    return X, y, str(path), names
 
 
-def check_data(X, y):
-    """One DataError naming the first thing in X or y that the comparison cannot use."""
+def _first(mask, names):
+    """How many entries ``mask`` marks, and where the first is: a CSV's data row (from 1)
+    and column name, else the array index."""
+    rows, cols = np.nonzero(mask)
+    where = (f"X[{rows[0]}, {cols[0]}]" if names is None
+             else f"data row {rows[0] + 1}, column {names[cols[0]]!r}")
+    return f"{len(rows)} of them; the first at {where}"
+
+
+def check_data(X, y, names=None):
+    """One DataError naming the first thing in X or y that the comparison cannot use;
+    ``names``: the features' (a CSV's header), to say where."""
     if np.isinf(X).any():
-        rows, cols = np.nonzero(np.isinf(X))
-        raise DataError(f"the features hold infinite values ({len(rows)} of them; the first "
-                        f"in row {rows[0]}, column {cols[0]})")
+        raise DataError(f"the features hold infinite values ({_first(np.isinf(X), names)})")
     if np.isnan(X).any():
-        rows, cols = np.nonzero(np.isnan(X))
-        raise DataError(f"the features miss values ({len(rows)} NaN; the first in row "
-                        f"{rows[0]}, column {cols[0]}): the comparison sets the models against "
-                        f"PCA, which takes no missing values; fill them first (for instance "
-                        f"with skae.AutoEncoderImputer)")
+        raise DataError(f"the features miss values ({_first(np.isnan(X), names)}): the "
+                        f"comparison sets the models against PCA, which takes no missing "
+                        f"values; fill them first (for instance with skae.AutoEncoderImputer)")
     beyond = np.abs(X) > np.finfo(np.float32).max
     if beyond.any():
-        rows, cols = np.nonzero(beyond)
         raise DataError(f"the features hold values beyond float32's range, in which the "
-                        f"autoencoders train ({len(rows)} of them; the first in row {rows[0]}, "
-                        f"column {cols[0]}): rescale them first")
-    if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
+                        f"autoencoders train ({_first(beyond, names)}): rescale them first")
+    if y is None:
+        return
+    if y.ndim != 1 or len(y) != len(X):
+        raise DataError(f"the labels must be one value per row of the features ({len(X)}); "
+                        f"got shape {y.shape}")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError(f"the labels hold NaN or infinite values "
                         f"({int((~np.isfinite(y)).sum())} of them)")
+    if len(np.unique(y)) < 2:
+        raise DataError(f"the labels hold one value only ({str(y[0])!r}): nothing to classify "
+                        f"or predict")
 
 
 # a numeric target with more distinct values than this is continuous even if whole-numbered
@@ -254,9 +292,9 @@ def _check_plot_path(path):
 
 
 def compare(args):
-    X, y, source = load_data(args.data, label_column=args.label_column,
-                             x_key=args.x_key, y_key=args.y_key)
-    check_data(X, y)
+    X, y, source, names = load_data(args.data, label_column=args.label_column,
+                                    x_key=args.x_key, y_key=args.y_key)
+    check_data(X, y, names)
     n_components = _check_options(args, X)
     kind = target_kind(y)
     stratify = y if kind == "class" and np.unique(y, return_counts=True)[1].min() > 1 else None
@@ -277,12 +315,12 @@ def compare(args):
                                            args.random_state).items()]
     print(format_table(rows, kind, units))
     if args.plot:
-        save_comparison_plot(rows, X_test, y_test, args.plot)
+        save_comparison_plot(rows, X_test, y_test, args.plot, names)
         log(f"saved {args.plot}")
     return 0
 
 
-def save_comparison_plot(rows, X_test, y_test, path):
+def save_comparison_plot(rows, X_test, y_test, path, feature_names=None):
     """Images: reconstructions side by side. Tables: each model's error per feature."""
     from .plotting import plot_comparison, plot_feature_errors
 
@@ -291,7 +329,8 @@ def save_comparison_plot(rows, X_test, y_test, path):
     if side * side == X_test.shape[1]:
         fig = plot_comparison(estimators, X_test)
     else:
-        fig = plot_feature_errors({r["model"]: r["feature_mse"] for r in rows})
+        fig = plot_feature_errors({r["model"]: r["feature_mse"] for r in rows},
+                                  feature_names=feature_names)
     fig.savefig(path, dpi=100)
 
 

@@ -331,13 +331,15 @@ def plot_comparison(estimators, X, *, n_images=8):
     return fig
 
 
-def plot_feature_errors(errors):
+def plot_feature_errors(errors, feature_names=None):
     """Each model's held-out squared error per feature, as grouped bars (for tables).
 
     Parameters
     ----------
     errors : dict of str to array-like of shape (n_features,)
         Name -> mean squared reconstruction error of each feature.
+    feature_names : array-like of str of shape (n_features,), default=None
+        The bars' labels; None numbers the features from 0.
 
     Returns
     -------
@@ -357,12 +359,17 @@ def plot_feature_errors(errors):
         raise ValueError(f"errors needs one array per model, all of the same length; got the "
                          f"lengths {lengths or 'of no model'}")
     n_features = lengths[names[0]]
+    if feature_names is None:
+        feature_names = [str(j) for j in range(n_features)]
+    elif len(feature_names) != n_features:
+        raise ValueError(f"feature_names has {len(feature_names)} names for {n_features} "
+                         f"features")
     fig, ax = plt.subplots(figsize=(min(12, max(6, 0.15 * n_features * len(names))), 3.5))
     width = 0.8 / len(names)
     for i, name in enumerate(names):
         ax.bar(np.arange(n_features) + i * width, np.asarray(errors[name]), width, label=name)
-    ax.set_xticks(np.arange(n_features) + 0.4 - width / 2, [str(j) for j in range(n_features)],
-                  fontsize=7)
+    ax.set_xticks(np.arange(n_features) + 0.4 - width / 2, [str(n) for n in feature_names],
+                  fontsize=7, rotation=90 if max(map(len, map(str, feature_names))) > 3 else 0)
     ax.set_xlabel("feature")
     ax.set_ylabel("held-out MSE (log scale)")
     ax.set_yscale("log")

@@ -45,7 +45,7 @@ def test_compare_saves_plot(tmp_path):
 def test_npz_with_y(tmp_path):
     path = tmp_path / "d.npz"
     np.savez(path, X=np.ones((5, 3)), y=np.arange(5))
-    X, y, _ = load_data(path)
+    X, y, _, _ = load_data(path)
     assert X.shape == (5, 3) and y.tolist() == list(range(5))
 
 
@@ -58,7 +58,7 @@ def test_npz_with_y(tmp_path):
     ("data.txt", "1,2\n", "expected a .csv"),
     ("twice.csv", "a,a,b\n1,2,3\n4,5,6\n", "names column 'a' more than once"),
     ("labelled.csv", "a,b,y\n1,2,3.5\n3,4,\n5,6,7.5\n",
-     "column 'y' has 1 blank label\\(s\\), the first in data row 2"),
+     "column 'y' has 1 blank or missing label\\(s\\), the first in data row 2"),
 ])
 def test_bad_files_give_one_line_errors(tmp_path, capsys, name, content, message):
     path = tmp_path / name
@@ -149,12 +149,12 @@ def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
     X = np.random.default_rng(0).normal(size=(60, 4))
     X[3, 2] = np.nan
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "nan.csv", X)), *FAST],
-                    "miss values (1 NaN; the first in row 3, column 2)")
+                    "miss values (1 of them; the first at data row 4, column 'f2')")
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "nan.csv", X)), *FAST],
                     "skae.AutoEncoderImputer")
     X[3, 2] = np.inf
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "inf.csv", X)), *FAST],
-                    "infinite values (1 of them; the first in row 3, column 2)")
+                    "infinite values (1 of them; the first at data row 4, column 'f2')")
     X[3, 2] = 1e300
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "big.csv", X)), *FAST],
                     "beyond float32's range, in which the autoencoders train (1 of them")
@@ -164,10 +164,47 @@ def test_data_it_cannot_use_is_one_error_line(tmp_path, capsys):
     y = np.arange(60.0)
     y[5] = np.nan
     _one_error_line(capsys, ["compare", str(_csv(tmp_path / "y.csv", X, y)), "--label-column",
-                             "target", *FAST], "labels hold NaN")
+                             "target", *FAST],
+                    "1 blank or missing label(s), the first in data row 6")
     text = tmp_path / "text.csv"
     text.write_text("a,b,city\n1,2,Paris\n3,4,Rome\n")
     _one_error_line(capsys, ["compare", str(text), *FAST], "column 'city' is not numeric")
+
+
+def test_cells_are_read_as_a_csv_user_means_them(tmp_path, capsys):
+    # "NA" is missing (as pandas reads it), "5_1" is not 51, a line of spaces is blank,
+    # and a bad row is named
+    path = tmp_path / "cells.csv"
+    path.write_text("a,b,c\n1,2,3\n4,NA,6\n7,8,9\n   \n")
+    _one_error_line(capsys, ["compare", str(path), *FAST],
+                    "miss values (1 of them; the first at data row 2, column 'b')")
+    path.write_text("a,b,c\n1,2,3\n4,5_1,6\n")
+    _one_error_line(capsys, ["compare", str(path), *FAST],
+                    "column 'b' is not numeric (it holds '5_1')")
+    path.write_text("a,b,c\n1,2,3\n4,5\n")
+    _one_error_line(capsys, ["compare", str(path), *FAST], "data row 2 (blank lines not counted) "
+                    "has 2 fields, the header 3")
+
+
+def test_labels_it_cannot_use_are_named_before_training(tmp_path, capsys):
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    npz = tmp_path / "d.npz"
+    np.savez(npz, X=X, y=np.zeros((60, 2)))
+    _one_error_line(capsys, ["compare", str(npz), *FAST], "one value per row of the features (60)")
+    _one_error_line(capsys, ["compare", str(npz), "--label-column", "y", *FAST],
+                    "--label-column names a CSV column")
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "one.csv", X, np.ones(60))),
+                             "--label-column", "target", *FAST], "one value only ('1.0')")
+
+
+def test_the_table_plot_labels_bars_with_the_csv_header(tmp_path):
+    pytest.importorskip("matplotlib")
+    from skae.plotting import plot_feature_errors
+
+    fig = plot_feature_errors({"PCA": [1.0, 2.0], "AE": [0.5, 1.0]}, feature_names=["ash", "pH"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["ash", "pH"]
+    with pytest.raises(ValueError, match="1 names for 2 features"):
+        plot_feature_errors({"PCA": [1.0, 2.0]}, feature_names=["ash"])
 
 
 def test_a_plot_path_that_is_a_folder_is_one_error_line(tmp_path, capsys):
@@ -181,7 +218,7 @@ def test_a_plot_path_that_is_a_folder_is_one_error_line(tmp_path, capsys):
 def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("target,a,b\n0,1,2\n1,3,4\n".encode("utf-8-sig"))
-    X, y, _ = load_data(path, label_column="target")
+    X, y, _, _ = load_data(path, label_column="target")
     assert X.shape == (2, 2) and y.tolist() == [0.0, 1.0]
 
 
