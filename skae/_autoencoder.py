@@ -77,7 +77,8 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
     early_stopping : bool, default=True
         Hold out a seeded ``validation_fraction`` of the rows, stop when their loss
         stops improving and keep the weights of the best epoch (the start counts,
-        as epoch 0, under ``init="pca"``). When False nothing is held out and
+        as epoch 0, under ``init="pca"`` and in a warm start, which with an integer
+        ``random_state`` holds out the first fit's rows). When False nothing is held out and
         training stops on the training loss. ``partial_fit`` never holds out.
     validation_fraction : float, default=0.1
         Fraction of rows held out when ``early_stopping=True``.
@@ -109,15 +110,16 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
     best_epoch_ : int or None
         The epoch whose weights were kept (0: the start, the PCA of all rows
         under ``init_="pca"``, also when the best epoch's gain was within the
-        held-out rows' noise); None when nothing was held out and the last
-        weights were kept.
+        held-out rows' noise), counted over all calls as ``n_iter_`` is; None
+        when nothing was held out and the last weights were kept.
     n_iter_ : int
         Number of epochs trained.
     loss_curve_ : list of float
-        Training loss (MSE of the standardised data) of each epoch.
+        Training loss of each epoch (MSE of the standardised data, or the
+        cross-entropy with ``reconstruction_loss="cross_entropy"``).
     validation_scores_ : list of float or None
-        With ``early_stopping``, the score (negative MSE in X's units) of the
-        held-out rows after each epoch; else None.
+        With ``early_stopping``, the score of the held-out rows after each epoch
+        (negative MSE in X's units, or the negative cross-entropy); else None.
     net_ : skorch.NeuralNet
         The skorch net that trained the model.
     module_ : torch.nn.Module

@@ -509,8 +509,10 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                           generator=fresh_generator(seed))
         train_data, valid = data, None
         if config.train.early_stopping:
-            train_data, valid = hold_out(data, config.train.validation_fraction, seed)
-            valid = self._held_out(valid, seed)
+            # a warm start holds out the rows the first fit held out (same X, seed)
+            split = derive_seed(self.random_state) if warm else seed
+            train_data, valid = hold_out(data, config.train.validation_fraction, split)
+            valid = self._held_out(valid, split)
         complete = not may_hold_nan(X)  # the loss need not mask missing targets
         if warm:
             self._fit_warm(X, train_data, valid, config, device, incremental, complete)
@@ -519,14 +521,23 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                           incremental, complete)
 
     def _fit_warm(self, X, train_data, valid, config, device, incremental, complete):
+        # the weights the call starts from are a candidate too (its epoch 0): held-out
+        # rows never end a warm start worse than it began
         monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
-                          valid=valid)
+                          valid=valid, keep_start=True)
         net = self._warm_net(config, monitor, device, complete)
         self._update_corruption(net.module_, derive_seed(self.random_state, self.n_iter_))
         result = self._train(net, train_data, epochs=config.train.max_iter,
                              incremental=incremental)
+        # epochs count over all calls, as n_iter_ and loss_curve_ do
+        before, start = self.n_iter_, self.best_epoch_
         self._record(net, config, device)
-        self.best_epoch_ = result.best_epoch
+        if result.best_epoch is None:
+            self.best_epoch_ = None
+        elif result.best_epoch == 0:  # the call's start: the epoch it came from
+            self.best_epoch_ = before if start is None else start
+        else:
+            self.best_epoch_ = before + result.best_epoch
 
     def _held_out(self, valid, seed):
         """What early stopping monitors on the held-out rows (:func:`held_out_loss`)."""

@@ -83,7 +83,9 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
     early_stopping : bool, default=True
         Hold out a seeded ``validation_fraction`` of the rows, stop when their clean
         reconstruction loss stops improving and keep the best epoch's weights (the
-        PCA start counts as epoch 0). ``partial_fit`` never holds out.
+        PCA start counts as epoch 0, as does a warm start's, which with an integer
+        ``random_state`` holds out the first fit's rows). ``partial_fit`` never
+        holds out.
     validation_fraction : float, default=0.1
         Fraction of rows held out when ``early_stopping=True``.
     shuffle : bool, default=True
@@ -109,14 +111,15 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
     init_ : {"pca", "random"}
         How the model started (``init`` resolved).
     best_epoch_ : int or None
-        The epoch whose weights were kept (0: the start); None when nothing was
-        held out.
+        The epoch whose weights were kept (0: the start), counted over all calls
+        as ``n_iter_`` is; None when nothing was held out.
     n_iter_ : int
         Number of epochs trained.
     loss_curve_ : list of float
         Training loss (on corrupted input) of each epoch.
     validation_scores_ : list of float or None
-        With ``early_stopping``, the negative held-out loss in X's units per epoch.
+        With ``early_stopping``, the negative held-out clean reconstruction loss per
+        epoch (MSE in X's units, or the cross-entropy).
     net_ : skorch.NeuralNet
         The skorch net that trained the model.
     module_ : torch.nn.Module

@@ -109,7 +109,8 @@ class StackedAutoEncoder(_BaseAutoEncoder):
     n_iter_ : int
         Number of fine-tuning epochs.
     validation_scores_ : list of float or None
-        With ``early_stopping``, the negative held-out MSE per fine-tuning epoch.
+        With ``early_stopping``, the negative held-out MSE (or cross-entropy) per
+        fine-tuning epoch.
     mean_ : ndarray of shape (n_features,)
         Per-feature mean subtracted from the input.
     scale_ : float

@@ -1,5 +1,7 @@
+import copy
 import pickle
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from skae import AutoEncoderTransformer
+from skae._feeding import hold_out, n_held_out
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, "device": "cpu",
         "init": "random", "early_stopping": False}
@@ -191,6 +194,29 @@ def test_warm_start_continues_training(small):
     # a copy is trained (the fit is a transaction); the history carries on
     assert ae.net_ is not first and ae.n_iter_ == 10
     assert ae.net_.history[:5, "train_loss"] == first.history[:, "train_loss"]
+
+
+def test_a_warm_start_with_early_stopping_never_ends_worse_than_it_began(digits):
+    # it holds out the first fit's rows, its start is a candidate (its epoch 0), and
+    # best_epoch_ counts epochs over all calls, as n_iter_ does (a hostile trial: a
+    # warm fit at a larger step kept weights worse on its own held-out rows)
+    X = digits[0]
+    ae = AutoEncoderTransformer(8, hidden_layer_sizes=(64,), max_iter=15, random_state=0,
+                                warm_start=True, device="cpu")
+    with mock.patch("skae._base.hold_out", wraps=hold_out) as split:
+        ae.fit(X)
+        first_best, first_n, before = ae.best_epoch_, ae.n_iter_, copy.deepcopy(ae)
+        ae.set_params(learning_rate=0.05, n_iter_no_change=3).fit(X)
+    seeds = [call.args[2] for call in split.call_args_list]
+    assert seeds[0] == seeds[1]
+    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seeds[0]))
+    held_out = X[order[:n_held_out(len(X), 0.1)].numpy()]
+    assert ae.score(held_out) >= before.score(held_out)
+    assert len(ae.validation_scores_) == ae.n_iter_ > first_n
+    if ae.best_epoch_ == first_best:  # the start kept
+        np.testing.assert_array_equal(ae.transform(X), before.transform(X))
+    else:
+        assert first_n < ae.best_epoch_ <= ae.n_iter_
 
 
 def test_verbose_prints_epochs_and_quiet_prints_nothing(small, capsys):
