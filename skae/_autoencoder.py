@@ -108,8 +108,8 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
     init_ : {"pca", "random"}
         How the model started (``init`` resolved).
     best_epoch_ : int or None
-        The epoch whose weights were kept (0: the start, the PCA of all rows
-        under ``init_="pca"``, also when the best epoch's gain was within the
+        The epoch whose weights were kept (0: the start, the PCA of all rows of
+        the first fit under ``init_="pca"``, also when the best epoch's gain was within the
         held-out rows' noise), counted over all calls as ``n_iter_`` is; None
         when nothing was held out and the last weights were kept.
     n_iter_ : int
@@ -119,7 +119,8 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
         cross-entropy with ``reconstruction_loss="cross_entropy"``).
     validation_scores_ : list of float or None
         With ``early_stopping``, the score of the held-out rows after each epoch
-        (negative MSE in X's units, or the negative cross-entropy); else None.
+        (negative MSE in X's units, or the negative cross-entropy; NaN for the
+        epochs of a warm start's call without it); else None.
     net_ : skorch.NeuralNet
         The skorch net that trained the model.
     module_ : torch.nn.Module

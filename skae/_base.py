@@ -9,6 +9,7 @@ scoring are shared.
 """
 
 import copy
+import math
 import os
 import sys
 import warnings
@@ -331,8 +332,9 @@ class _NetMixin:
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]] if len(history) else []
         valid = [e.get("valid_loss") for e in history]
         self.validation_scores_ = None
-        if len(history) and all(v is not None for v in valid):
-            self.validation_scores_ = [self._validation_score(float(v)) for v in valid]
+        if any(v is not None for v in valid):  # NaN for the epochs of a call without any
+            self.validation_scores_ = [math.nan if v is None else self._validation_score(v)
+                                       for v in valid]
 
     def _validation_score(self, loss):
         """The validation score (higher is better) recorded for a validation loss."""

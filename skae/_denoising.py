@@ -119,7 +119,8 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
         Training loss (on corrupted input) of each epoch.
     validation_scores_ : list of float or None
         With ``early_stopping``, the negative held-out clean reconstruction loss per
-        epoch (MSE in X's units, or the cross-entropy).
+        epoch (MSE in X's units, or the cross-entropy; NaN for the epochs of a warm
+        start's call without it).
     net_ : skorch.NeuralNet
         The skorch net that trained the model.
     module_ : torch.nn.Module

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.metrics import accuracy_score
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 from torch import nn
 
 from ._base import (
@@ -411,6 +411,8 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         ``GridSearchCV``'s default scoring and ``cross_val_score`` measure the labelled
         rows only (scikit-learn's ``ClassifierMixin.score`` counts them as errors).
         Other scorers see every row: leave the unlabelled rows out of the scored data.
+        Text labels mixed with an integer ``-1`` need a ``cv`` that does not stratify
+        (``KFold``): scikit-learn's stratified splits cannot sort them.
 
         Parameters
         ----------
@@ -427,6 +429,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
             Accuracy of ``predict`` on the labelled rows.
         """
         y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y, sample_weight)
         labelled = labelled_mask(y, self.unlabeled_label)
         if not labelled.any():
             raise ValueError(f"score got only unlabelled rows (y == {self.unlabeled_label}); "

@@ -41,11 +41,12 @@ MISSING_CELLS = frozenset({"", "NA", "N/A", "n/a", "#N/A", "<NA>", "NULL", "null
 
 def _number(text):
     """``text`` as a float, NaN for a missing cell; a ValueError for anything else
-    (Python's float() reads "5_1" as 51: a CSV cell is not Python source)."""
+    (Python's float() reads "5_1" as 51 and other scripts' digits: a CSV cell is not
+    Python source)."""
     text = text.strip()
     if text in MISSING_CELLS:
         return np.nan
-    if "_" in text:
+    if "_" in text or not text.isascii():  # float() reads "5_1" and "١٢" too
         raise ValueError(text)
     return float(text)
 
@@ -54,8 +55,9 @@ def _column(values, name, path):
     try:
         return np.array([_number(v) for v in values])
     except ValueError:
-        bad = next(v for v in values if not _is_number(v))
-        raise DataError(f"{path}: column {name!r} is not numeric (it holds {bad!r})") from None
+        row, bad = next((i, v) for i, v in enumerate(values, start=1) if not _is_number(v))
+        raise DataError(f"{path}: column {name!r} is not numeric (it holds {bad!r} in data "
+                        f"row {row})") from None
 
 
 def _is_number(text):
@@ -116,6 +118,9 @@ def load_data(path, *, label_column=None, x_key="X", y_key="y"):
     """Features, optional labels, a description of the source and the feature names (a
     CSV's header, else None) from a .csv, .npy or .npz file; None gives digits."""
     if path is None:
+        if label_column is not None:
+            raise DataError("--label-column names a CSV column; give the CSV file (without "
+                            "one, digits is used, with its own labels)")
         from sklearn.datasets import load_digits
 
         return (*load_digits(return_X_y=True), "digits (bundled with scikit-learn)", None)
@@ -302,6 +307,10 @@ def compare(args):
                              random_state=args.random_state, stratify=stratify)
     X_train, X_test = parts[:2]
     y_train, y_test = (parts[2], parts[3]) if y is not None else (None, None)
+    if kind == "class" and len(np.unique(y_train)) < 2:
+        raise DataError(f"the training rows hold one class only ({str(y_train[0])!r}) once "
+                        f"--test-size={args.test_size} is held out: the other classes have "
+                        f"too few rows")
     units = "the data's units"
     if args.scale == "standard":
         scaler = StandardScaler().fit(X_train)
@@ -321,12 +330,13 @@ def compare(args):
 
 
 def save_comparison_plot(rows, X_test, y_test, path, feature_names=None):
-    """Images: reconstructions side by side. Tables: each model's error per feature."""
+    """Arrays of square images (.npy, .npz, digits): reconstructions side by side. Tables
+    (a CSV, or any other width): each model's error per feature."""
     from .plotting import plot_comparison, plot_feature_errors
 
     estimators = {r["model"]: r["fitted"] for r in rows}
     side = int(round(np.sqrt(X_test.shape[1])))
-    if side * side == X_test.shape[1]:
+    if feature_names is None and side * side == X_test.shape[1]:  # arrays of square images
         fig = plot_comparison(estimators, X_test)
     else:
         fig = plot_feature_errors({r["model"]: r["feature_mse"] for r in rows},
@@ -389,8 +399,9 @@ def build_parser():
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     p.add_argument("--plot", metavar="FILE.png", default=None,
-                   help="save a figure: reconstructions of images, or each model's error "
-                        "per feature for a table")
+                   help="save a figure: reconstructions of images (digits, or a .npy/.npz "
+                        "whose width is a square), or each model's error per feature for a "
+                        "table (a CSV)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=compare)
     return parser

@@ -219,6 +219,16 @@ def test_a_warm_start_with_early_stopping_never_ends_worse_than_it_began(digits)
         assert first_n < ae.best_epoch_ <= ae.n_iter_
 
 
+def test_a_warm_start_that_turns_early_stopping_on_records_its_scores(small):
+    # validation_scores_ was None: it needed a score for every epoch of every call
+    ae = AutoEncoderTransformer(3, **{**FAST, "early_stopping": False}, warm_start=True)
+    ae.fit(small).set_params(early_stopping=True).fit(small)
+    scores = np.asarray(ae.validation_scores_)
+    assert len(scores) == ae.n_iter_ == len(ae.loss_curve_)
+    assert np.isnan(scores[:5]).all() and np.isfinite(scores[5:]).all()
+    assert ae.best_epoch_ >= 5
+
+
 def test_verbose_prints_epochs_and_quiet_prints_nothing(small, capsys):
     AutoEncoderTransformer(3, **FAST).fit(small)
     assert capsys.readouterr().out == ""

@@ -120,12 +120,24 @@ def test_default_n_components_is_below_the_feature_count(tmp_path, capsys):
     assert "n_components=5" in capsys.readouterr().err
 
 
-def test_plot_of_a_table_shows_errors_per_feature(tmp_path):
+@pytest.mark.parametrize("width", [4, 6])  # 4 = 2 x 2 was drawn as images
+def test_plot_of_a_table_shows_errors_per_feature(tmp_path, monkeypatch, width):
     pytest.importorskip("matplotlib")
-    path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, 6)))
+    import skae.plotting
+
+    drawn = []
+    monkeypatch.setattr(skae.plotting, "plot_feature_errors",
+                        lambda *a, **k: drawn.append(k) or plt_figure())
+    path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, width)))
     out = tmp_path / "table.png"
-    assert main(["compare", str(path), *FAST, "--plot", str(out)]) == 0
-    assert out.stat().st_size > 1000
+    assert main(["compare", str(path), *FAST, "--n-components", "2", "--plot", str(out)]) == 0
+    assert drawn[0]["feature_names"] == [f"f{i}" for i in range(width)]
+
+
+def plt_figure():
+    from matplotlib.figure import Figure
+
+    return Figure()
 
 
 @pytest.mark.parametrize("argv_tail, message", [
@@ -180,10 +192,25 @@ def test_cells_are_read_as_a_csv_user_means_them(tmp_path, capsys):
                     "miss values (1 of them; the first at data row 2, column 'b')")
     path.write_text("a,b,c\n1,2,3\n4,5_1,6\n")
     _one_error_line(capsys, ["compare", str(path), *FAST],
-                    "column 'b' is not numeric (it holds '5_1')")
+                    "column 'b' is not numeric (it holds '5_1' in data row 2)")
     path.write_text("a,b,c\n1,2,3\n4,5\n")
     _one_error_line(capsys, ["compare", str(path), *FAST], "data row 2 (blank lines not counted) "
                     "has 2 fields, the header 3")
+
+
+def test_more_cells_and_labels_it_cannot_use(tmp_path, capsys):
+    path = tmp_path / "cells.csv"
+    path.write_text("a,b,c\n1,2,3\n4,abc,6\n")
+    _one_error_line(capsys, ["compare", str(path), *FAST], "holds 'abc' in data row 2")
+    path.write_text("a,b,c\n1,2,3\n4,\u0661\u0662,6\n")  # Arabic-Indic digits: float() takes them
+    _one_error_line(capsys, ["compare", str(path), *FAST], "column 'b' is not numeric")
+    _one_error_line(capsys, ["compare", "--label-column", "y", *FAST], "give the CSV file")
+    # one row of class 1, which the split puts among the test rows
+    X = np.random.default_rng(0).normal(size=(40, 6))
+    y = np.zeros(40)
+    y[4] = 1
+    _one_error_line(capsys, ["compare", str(_csv(tmp_path / "rare.csv", X, y)), "--label-column",
+                             "target", *FAST], "the training rows hold one class only")
 
 
 def test_labels_it_cannot_use_are_named_before_training(tmp_path, capsys):

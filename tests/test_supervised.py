@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 
 from skae import StackedAutoEncoderClassifier, StackedAutoEncoderRegressor
 from skae._data import column_stats
@@ -82,8 +82,14 @@ def test_score_leaves_unlabelled_rows_out(digits):
     assert 0 < text.score(X, names) <= 1
     with pytest.raises(ValueError, match="only unlabelled rows"):
         clf.score(X[:5], np.full(5, -1))
-    search = GridSearchCV(StackedAutoEncoderClassifier(**FAST), {"pretraining": ["none"]}, cv=2)
+    # (a stratified cv cannot sort text mixed with -1: scikit-learn's limit)
+    search = GridSearchCV(StackedAutoEncoderClassifier(**FAST), {"pretraining": ["none"]},
+                          cv=KFold(2))
     assert np.isfinite(search.fit(X, names).cv_results_["mean_test_score"]).all()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.score(X, y_few[:150])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.score(X, y_few, sample_weight=weights[:10])
 
 
 def test_classifier_repeats_bit_for_bit(digits):
