@@ -91,15 +91,13 @@ def _load_csv(path, label_column):
         if label_column not in columns:
             raise DataError(f"{path} has no column {label_column!r}")
         labels = np.array(columns.pop(label_column))
-        numeric = all(map(_is_number, labels))
+        y = _column(labels, label_column, path) if all(map(_is_number, labels)) else labels
         # a numeric target's missing cells, or any blank one (text can be "NA")
-        blank = [i for i, label in enumerate(labels, start=1)
-                 if not label.strip() or (numeric and np.isnan(_number(label)))]
-        if blank:
-            raise DataError(f"{path}: column {label_column!r} has {len(blank)} blank or "
-                            f"missing label(s), the first in data row {blank[0]} (blank "
-                            f"lines not counted)")
-        y = _column(labels, label_column, path) if numeric else labels
+        missing = np.isnan(y) if y.dtype.kind == "f" else np.char.strip(labels) == ""
+        if missing.any():
+            raise DataError(f"{path}: column {label_column!r} has {int(missing.sum())} blank "
+                            f"or missing label(s), the first in data row "
+                            f"{int(np.argmax(missing)) + 1} (blank lines not counted)")
     if not columns:
         raise DataError(f"{path}: no feature columns")
     X = np.column_stack([_column(v, name, path) for name, v in columns.items()])
