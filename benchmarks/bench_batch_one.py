@@ -27,7 +27,7 @@ from functools import partial
 
 import numpy as np
 import torch
-from _common import load_mnist, parser, print_table, torch_loop_epochs, write_results
+from _common import load_mnist, parser, positive_int, print_table, torch_loop_epochs, write_results
 from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
@@ -67,12 +67,16 @@ def pretraining_epoch(X, width, batch, device):
 
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--rows", type=int, default=3000, help="MNIST rows an epoch is timed on")
-    p.add_argument("--reps", type=int, default=3, help="repetitions; each time is their median")
+    p.add_argument("--rows", type=positive_int, default=None,
+                   help="MNIST rows an epoch is timed on (3000; --quick: 300)")
+    p.add_argument("--reps", type=positive_int, default=3,
+                   help="repetitions; each time is their median")
     args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
-    rows, width = (300, 200) if args.quick else (args.rows, 1000)
+    rows = args.rows or (300 if args.quick else 3000)
+    width = 200 if args.quick else 1000
     X, y, _, _ = load_mnist(args.data, rows, 0)
+    rows = len(X)  # MNIST has 60,000
     hidden = (width,) * 3
     codes = np.random.default_rng(0).random((rows, width), dtype=np.float32)
     runs = [  # (part, runner, batch, tutorial epochs over 50,000 rows, one timed epoch)

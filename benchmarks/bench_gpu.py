@@ -118,11 +118,14 @@ def raw_cuda_graph_epochs(X, epochs):
 
 
 def main():
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__.splitlines()[0], device=False)  # CUDA, and the CPU for the ratio
     p.add_argument("--variants", default=",".join(VARIANTS),
-                   help="skae variants to time on CUDA (float32 always runs)")
+                   help="skae variants to time on CUDA, comma-separated (float32 always runs; "
+                        "default: all)")
     args = p.parse_args()
     chosen = ["float32", *(v for v in args.variants.split(",") if v != "float32")]
+    if unknown := [v for v in chosen if v not in VARIANTS]:
+        p.error(f"unknown variants {unknown}; known: {', '.join(map(repr, VARIANTS))}")
     warnings.simplefilter("ignore", ConvergenceWarning)
     if not torch.cuda.is_available():
         print("no CUDA device here: nothing to measure")

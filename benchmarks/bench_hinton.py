@@ -20,11 +20,12 @@ Targets (reproduction issue): at most 3.00 per image (stretch 2.65); defaults at
 import time
 import warnings
 
-from _common import load_mnist, parser, print_table, run_all, write_results
+from _common import load_mnist, parser, positive_int, print_table, run_all, write_results
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 
 HIDDEN, CODE = (1000, 500, 250), 30
+CONTENDERS = ("pca", "deep", "stacked", "defaults")
 
 
 def errors(model, X):
@@ -67,13 +68,17 @@ def run(contender, X, X_test, device, epochs, pretrain_epochs, loss="mse", alpha
 
 
 def main():
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (Adam)")
-    p.add_argument("--contenders", default="pca,deep,stacked")
+    p = parser(__doc__.splitlines()[0], engine=True, jobs=True)
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="fine-tuning epochs (Adam; 300, --quick: 3)")
+    p.add_argument("--contenders", default="pca,deep,stacked",
+                   help=f"comma-separated, of {', '.join(CONTENDERS)}")
     p.add_argument("--loss", default="mse", choices=["mse", "cross_entropy"],
                    help="AutoEncoderTransformer's reconstruction_loss")
     p.add_argument("--alpha", type=float, default=0.0, help="L2 penalty (weight decay)")
     args = p.parse_args()
+    if unknown := sorted(set(args.contenders.split(",")) - set(CONTENDERS)):
+        p.error(f"unknown contenders {unknown}; known: {', '.join(CONTENDERS)}")
     n_train, n_test = (5000, 2000) if args.quick else (None, None)
     epochs = args.epochs or (3 if args.quick else 300)
     pretrain = 1 if args.quick else 20

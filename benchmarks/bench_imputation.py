@@ -34,11 +34,12 @@ The last form reruns one cell with more seeds (digits at 10% MCAR over 10 seeds:
 digits-mcar10-10-seeds``).
 """
 
+import argparse
 import time
 import warnings
 
 import numpy as np
-from _common import load_mnist, parser, print_table, timed, write_results
+from _common import load_mnist, parser, positive_int, print_table, timed, write_results
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.ensemble import ExtraTreesRegressor
@@ -179,28 +180,51 @@ def summarise(rows):
     return summary
 
 
+def mnist_rates(text):
+    """``--mnist-rates``' value: whole percents from 1 to 99, comma-separated; "" for none."""
+    if text and not all(r.isdigit() and 0 < int(r) < 100 for r in text.split(",")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: MCAR rates are whole percents from 1 to 99, comma-separated "
+            "(\"\": no MNIST)")
+    return text
+
+
+def given(value, default):
+    """An option's value as given, else ``default`` (its own, or --quick's smaller one)."""
+    return default if value is None else value
+
+
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--mnist-probe-columns", type=int, default=16)
-    p.add_argument("--mnist-rates", default="10,30,50",
-                   help="MNIST's MCAR rates in percent, comma-separated (\"\": none)")
+    p.add_argument("--seeds", type=positive_int, default=None,
+                   help="seeds of each table and pattern (3; --quick: 1)")
+    p.add_argument("--mnist-probe-columns", type=positive_int, default=16,
+                   help="MNIST columns the IterativeImputers' times are estimated from")
+    p.add_argument("--mnist-rates", type=mnist_rates, default=None,
+                   help="MNIST's MCAR rates in percent, comma-separated (\"\": none; "
+                        "default 10,30,50; --quick: none unless given)")
     p.add_argument("--mnist-only", action="store_true", help="skip the tables")
-    p.add_argument("--tables", default=",".join(TABLES),
-                   help="the tables to run, comma-separated (default: all four)")
-    p.add_argument("--patterns", default=",".join(PATTERNS),
-                   help="the patterns to run on the tables, comma-separated")
+    p.add_argument("--tables", default=None,
+                   help="the tables to run, comma-separated (default: all four; --quick: "
+                        "breast_cancer,wine)")
+    p.add_argument("--patterns", default=None,
+                   help="the patterns to run on the tables, comma-separated (default: all "
+                        "four; --quick: MCAR 30%%)")
     args = p.parse_args()
-    seeds = range(1 if args.quick else args.seeds)
-    names = ["breast_cancer", "wine"] if args.quick else args.tables.split(",")
-    patterns = ["MCAR 30%"] if args.quick else args.patterns.split(",")
+    seeds = range(args.seeds or (1 if args.quick else 3))
+    names = given(args.tables, "breast_cancer,wine" if args.quick else ",".join(TABLES)).split(",")
+    patterns = given(args.patterns, "MCAR 30%" if args.quick else ",".join(PATTERNS)).split(",")
+    rates = [r for r in given(args.mnist_rates, "" if args.quick else "10,30,50").split(",") if r]
     if unknown := sorted(set(names) - set(TABLES)) + sorted(set(patterns) - set(PATTERNS)):
         p.error(f"unknown tables or patterns: {unknown}")
+    if args.mnist_only and (args.tables is not None or args.patterns is not None):
+        p.error("--mnist-only runs no table: --tables and --patterns do not apply")
+    if args.mnist_only and not rates:
+        p.error("--mnist-only with no MNIST rate runs nothing"
+                + (": --quick runs MNIST only at the --mnist-rates given" if args.quick else ""))
     rows = []
-    if not args.quick:
-        for rate in filter(None, args.mnist_rates.split(",")):  # "": no MNIST
-            rows += mnist(args.data, f"MCAR {int(rate)}%", 0, args.device,
-                          args.mnist_probe_columns)
+    for rate in rates:
+        rows += mnist(args.data, f"MCAR {int(rate)}%", 0, args.device, args.mnist_probe_columns)
     for dataset, (X, y) in ({} if args.mnist_only else tables(names)).items():
         for pattern in patterns:
             for seed in seeds:

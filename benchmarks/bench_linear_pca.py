@@ -17,7 +17,7 @@ Targets (reproduction issue): largest angle <= 1 degree, test error within 1% of
 import warnings
 
 import numpy as np
-from _common import load_mnist, parser, print_table, timed, write_results
+from _common import load_mnist, parser, positive_int, print_table, timed, write_results
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -39,8 +39,10 @@ def recovered_directions(decoder, X, mean):
 
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--lbfgs-steps", type=int, default=None)
-    p.add_argument("--adam-epochs", type=int, default=None)
+    p.add_argument("--lbfgs-steps", type=positive_int, default=None,
+                   help="L-BFGS steps (30; --quick: 5)")
+    p.add_argument("--adam-epochs", type=positive_int, default=None,
+                   help="Adam epochs (150; --quick: 5)")
     args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     k = 30

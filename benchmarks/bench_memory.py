@@ -16,7 +16,7 @@ without pandas.
 import subprocess
 import sys
 
-from _common import parser, print_table, write_results
+from _common import load_mnist, parser, print_table, write_results
 
 LOAD = """
 import resource, sys, warnings
@@ -86,8 +86,10 @@ def peak_mb(code):
 
 
 def main():
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    args = parser(__doc__.splitlines()[0], device=False).parse_args()  # skae on the CPU
     from pathlib import Path
+
+    load_mnist(args.data, 1, 1)  # a bad --data stops here, with its message, not in a child
 
     n = 10000 if args.quick else 60000
     bench = str(Path(__file__).resolve().parent)

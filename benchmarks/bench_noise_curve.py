@@ -19,15 +19,14 @@ RATIOS = (0.0, 0.1, 0.25, 0.4, 0.5)
 
 
 def main():
-    p = add_options(parser(__doc__.splitlines()[0]))
+    p = add_options(parser(__doc__.splitlines()[0], engine=True, jobs=True), n_seeds=2)
     p.add_argument("--ratios", default=",".join(map(str, RATIOS)),
                    help="masking ratios (a subset writes its own result file)")
     args = p.parse_args()
     ratios = tuple(float(r) for r in args.ratios.split(","))
-    args.recipes = None  # the curve is of the papers' recipe only
-    (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args)
-    if args.seeds is None and not args.quick:
-        seeds = range(2)
+    # the curve is of the papers' recipe and denoising pre-training only: bench_pretraining's
+    # --recipes and --pretrainings are not options here
+    (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args, n_seeds=2)
     configs = [{"X": X, "y": y, "X_test": X_test, "y_test": y_test, "n_labels": n,
                 "hidden": hidden, "recipe": "papers", "pretraining": "denoising",
                 "noise_ratio": ratio, "seed": seed, "device": args.device, **epochs}

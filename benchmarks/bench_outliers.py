@@ -26,7 +26,7 @@ the same ranking on digits; contaminated breast_cancer at most 0.02 below clean.
 """
 
 import numpy as np
-from _common import load_mnist, parser, print_table, timed, write_results
+from _common import load_mnist, parser, positive_int, print_table, timed, write_results
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
@@ -126,9 +126,9 @@ def summarise(rows):
 
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds (3; --quick: 1)")
     args = p.parse_args()
-    seeds = range(1 if args.quick else args.seeds)
+    seeds = range(args.seeds or (1 if args.quick else 3))
     rows = []
     digits = load_digits()
     for seed in seeds:

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import load_mnist, parser, print_table, torch_loop_epochs, write_results
+from _common import load_mnist, parser, positive_int, print_table, torch_loop_epochs, write_results
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 from torch import nn
@@ -133,8 +133,8 @@ def measure(X, hidden, code, batch, reps, epochs, with_slow):
 
 
 def main():
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--reps", type=int, default=None, help="repetitions (5; --quick: 2)")
+    p = parser(__doc__.splitlines()[0], device=False)  # the CPU: the raw loop's device
+    p.add_argument("--reps", type=positive_int, default=None, help="repetitions (5; --quick: 2)")
     args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     n_rows = 10000 if args.quick else 60000

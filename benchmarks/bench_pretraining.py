@@ -19,7 +19,15 @@ import time
 import warnings
 
 import numpy as np
-from _common import load_mnist, parser, print_table, run_all, write_results
+from _common import (
+    load_mnist,
+    parser,
+    positive_int,
+    positive_ints,
+    print_table,
+    run_all,
+    write_results,
+)
 from sklearn.exceptions import ConvergenceWarning
 
 RECIPES = {
@@ -27,6 +35,7 @@ RECIPES = {
     "defaults": {},
 }
 RECIPE_NAMES = {"papers": "sigmoid + cross-entropy", "defaults": "relu + mse (defaults)"}
+PRETRAININGS = ("none", "autoencoder", "denoising")
 
 
 def fit_and_score(X, y, X_test, y_test, *, n_labels, hidden, recipe, pretraining, seed,
@@ -64,29 +73,35 @@ OPTION_PARAMS = {"epochs": "max_iter", "schedule": "learning_rate_schedule",
                  "pretrain_alpha": "pretrain_alpha"}
 
 
-def add_options(p):
-    p.add_argument("--hidden", default=None, help="hidden layer sizes, e.g. 1000,1000,1000")
-    p.add_argument("--labels", default=None, help="labelled rows, e.g. 600,1000,60000")
-    p.add_argument("--rows", type=int, default=None, help="training rows (labelled first)")
-    p.add_argument("--test-rows", type=int, default=None)
-    p.add_argument("--recipes", default="papers,defaults")
-    p.add_argument("--seeds", type=int, default=None, help="how many seeds")
+def add_options(p, n_seeds=3):
+    """The options of this script and bench_noise_curve (``n_seeds``: --seeds' default)."""
+    p.add_argument("--hidden", type=positive_ints, default=None,
+                   help="hidden layer sizes, e.g. 1000,1000,1000 (256,128)")
+    p.add_argument("--labels", type=positive_ints, default=None,
+                   help="labelled rows, e.g. 600,1000,60000 (600; --quick: 300)")
+    p.add_argument("--rows", type=positive_int, default=None,
+                   help="training rows, labelled first (12000; --quick: 3000)")
+    p.add_argument("--test-rows", type=positive_int, default=None,
+                   help="test rows (3000; --quick: 1000)")
+    p.add_argument("--seeds", type=positive_int, default=None,
+                   help=f"how many seeds ({n_seeds}; --quick: 1)")
     p.add_argument("--first-seed", type=int, default=None,
                    help="the first random_state (0); --seeds counts on from it")
-    p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (max_iter)")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="fine-tuning epochs, max_iter (200; --quick: 50)")
     p.add_argument("--schedule", default=None, choices=["constant", "cosine"],
                    help="learning_rate_schedule of fine-tuning and pre-training")
     p.add_argument("--tol", type=float, default=None, help="tol (default 1e-4)")
-    p.add_argument("--patience", type=int, default=None,
+    p.add_argument("--patience", type=positive_int, default=None,
                    help="n_iter_no_change; as many as --epochs runs the whole schedule")
-    p.add_argument("--pretrainings", default="none,autoencoder,denoising")
-    p.add_argument("--pretrain-epochs", type=int, default=None, help="pretrain_max_iter")
+    p.add_argument("--pretrain-epochs", type=positive_int, default=None,
+                   help="pretrain_max_iter (30; --quick: 5)")
     p.add_argument("--solver", default=None, choices=["adam", "sgd"], help="solver (adam)")
     p.add_argument("--momentum", type=float, default=None, help="sgd's momentum (0.9)")
     p.add_argument("--lr", type=float, default=None, help="learning_rate (1e-3)")
     p.add_argument("--pretrain-lr", type=float, default=None,
                    help="pretrain_learning_rate (default: --lr)")
-    p.add_argument("--batch-size", type=int, default=None, help="batch_size (200)")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="batch_size (200)")
     p.add_argument("--tied", action="store_true", default=None,
                    help="tied_weights: pre-train each layer with a tied decoder (W^T)")
     p.add_argument("--alpha", type=float, default=None,
@@ -104,20 +119,26 @@ def sizes(args):
     return hidden, args.rows or (3000 if args.quick else 12000)
 
 
-def setup(args):
-    """Data, hidden sizes, label counts, seeds and epochs from the options."""
+def setup(args, n_seeds=3):
+    """Data, hidden sizes, label counts, seeds and epochs from the options.
+
+    ``n_seeds``: how many seeds without ``--seeds`` (``--quick``: 1).
+    """
     hidden, rows = sizes(args)
     labels = [int(n) for n in (args.labels or ("300" if args.quick else "600")).split(",")]
     test_rows = args.test_rows or (1000 if args.quick else 3000)
     X, y, X_test, y_test = load_mnist(args.data, rows, test_rows)
+    if max(labels) > len(X):
+        raise SystemExit(f"--labels {max(labels)} is more than the {len(X)} training rows "
+                         "(--rows; 12000, --quick: 3000): the labelled rows are among them")
     first = args.first_seed or 0
-    seeds = range(first, first + (args.seeds or (1 if args.quick else 3)))
+    seeds = range(first, first + (args.seeds or (1 if args.quick else n_seeds)))
     epochs = {"pretrain_max_iter": 5, "max_iter": 50} if args.quick else \
         {"pretrain_max_iter": 30, "max_iter": 200}
     if args.early_stopping:  # before the options: --patience overrides its patience
         epochs |= {"early_stopping": True, "n_iter_no_change": 20}
     for option, param in OPTION_PARAMS.items():  # the estimator parameters the options set
-        if getattr(args, option) is not None:
+        if getattr(args, option, None) is not None:
             epochs[param] = getattr(args, option)
     return (X, y, X_test, y_test), hidden, labels, seeds, epochs
 
@@ -129,7 +150,11 @@ def result_name(script, hidden):
 
 def main_parser():
     """This script's options."""
-    p = add_options(parser(__doc__.splitlines()[0]))
+    p = add_options(parser(__doc__.splitlines()[0], engine=True, jobs=True))
+    p.add_argument("--recipes", default="papers,defaults",
+                   help=f"comma-separated, of {', '.join(RECIPES)}")
+    p.add_argument("--pretrainings", default=",".join(PRETRAININGS),
+                   help=f"comma-separated, of {', '.join(PRETRAININGS)}")
     p.add_argument("--noise-ratio", default="0.25",
                    help="masking ratio of denoising pre-training, or one per layer: 0.1,0.2,0.3")
     return p
@@ -140,7 +165,11 @@ def main(args=None):
 
     ``args``: the parsed options (``main_parser``), read from the command line when None.
     """
-    args = args or main_parser().parse_args()
+    p = main_parser()
+    args = args or p.parse_args()
+    if unknown := (sorted(set(args.recipes.split(",")) - set(RECIPES))
+                   + sorted(set(args.pretrainings.split(",")) - set(PRETRAININGS))):
+        p.error(f"unknown recipes or pretrainings: {unknown}")
     (X, y, X_test, y_test), hidden, labels, seeds, epochs = setup(args)
     ratios = [float(r) for r in args.noise_ratio.split(",")]
     noise_ratio = ratios[0] if len(ratios) == 1 else ratios

@@ -75,7 +75,7 @@ def nudged_digits():
 
 
 def main():
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__.splitlines()[0], data=False)  # scikit-learn's digits, no MNIST
     p.add_argument("--split-seed", type=int, default=0, help="train_test_split's random_state")
     p.add_argument("--ablation", action="store_true",
                    help="also the DAE with each of the papers' changes alone and in pairs")

@@ -12,7 +12,7 @@ over all its epochs. Reported as seconds per 10k rows relative to the 10k-row ru
 import warnings
 
 import numpy as np
-from _common import load_mnist, parser, print_table, write_results
+from _common import load_mnist, parser, positive_int, print_table, write_results
 from sklearn.exceptions import ConvergenceWarning
 
 from skae import AutoEncoderTransformer
@@ -27,7 +27,8 @@ def epoch_times(X, device):
 
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--repeats", type=int, default=None, help="sweeps over the sizes (5)")
+    p.add_argument("--repeats", type=positive_int, default=None,
+                   help="sweeps over the sizes (5; --quick: 1)")
     args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     sizes = [2500, 5000, 10000] if args.quick else [10000, 20000, 40000, 60000]

@@ -14,7 +14,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import load_mnist, parser, print_table, write_results
+from _common import load_mnist, parser, positive_int, print_table, write_results
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
@@ -37,10 +37,13 @@ def seconds_to_beat(step, test_mse, target, budget, chunks):
 
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--chunks", type=int, default=10, help="partial_fit calls per epoch")
+    p.add_argument("--chunks", type=positive_int, default=10, help="partial_fit calls per epoch")
     args = p.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     X, _, X_test, _ = load_mnist(args.data, 10000 if args.quick else None, 2000)
+    if args.chunks > len(X):
+        p.error(f"--chunks {args.chunks} is more than the {len(X)} training rows: "
+                "a chunk would be empty")
     budget = 20 if args.quick else 120
     bounds = np.linspace(0, len(X), args.chunks + 1).astype(int)
     slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]  # views, no copies

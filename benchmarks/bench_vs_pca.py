@@ -19,7 +19,7 @@ and on digits, no ConvergenceWarning, the MNIST fit stopping within 100 epochs.
 import warnings
 
 import numpy as np
-from _common import load_mnist, parser, print_table, timed, write_results
+from _common import load_mnist, parser, positive_int, print_table, timed, write_results
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -89,10 +89,10 @@ def summarise(rows):
 
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds (3; --quick: 1)")
     p.add_argument("--mnist", action="store_true", help="include MNIST in --quick")
     args = p.parse_args()
-    seeds = range(1 if args.quick else args.seeds)
+    seeds = range(args.seeds or (1 if args.quick else 3))
     rows = []
     for name, X in datasets(args).items():
         for k in KS:

@@ -24,6 +24,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from _common import positive_int
+
 HERE = Path(__file__).resolve().parent
 PROGRAM = """
 import sys, warnings
@@ -54,11 +56,11 @@ def instructions(which, epochs, args, tmp):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--extra", type=int, default=4, help="extra epochs of the long runs")
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--code", type=int, default=8)
-    p.add_argument("--rows", type=int, default=2000)
+    p.add_argument("--extra", type=positive_int, default=4, help="extra epochs of the long runs")
+    p.add_argument("--batch", type=positive_int, default=64)
+    p.add_argument("--hidden", type=positive_int, default=64)
+    p.add_argument("--code", type=positive_int, default=8)
+    p.add_argument("--rows", type=positive_int, default=2000)
     p.add_argument("--keep", default=None,
                    help="a folder to keep callgrind's output files in (for callgrind_annotate)")
     args = p.parse_args()
