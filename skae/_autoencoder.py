@@ -90,10 +90,12 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
     <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, the hold-out and shuffling through local
-        generators; the global torch and numpy states are left alone. Fits with the
-        same integer repeat bit for bit on the CPU.
+        generators; torch's global state is left alone, and numpy's too with an int
+        (None draws the seed from numpy's global generator, as scikit-learn does). Fits
+        with the same integer repeat bit for bit on the CPU.
     verbose : int, default=0
-        0 prints nothing; 1 or more prints a line per epoch and a progress bar.
+        0 prints nothing; 1 a line per epoch; 2 also a progress bar over each epoch's
+        batches.
     warm_start : bool, default=False
         Continue training the fitted model on the next call to ``fit``.
 

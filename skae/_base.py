@@ -222,7 +222,34 @@ def fresh_generator(seed):
     return torch.Generator().manual_seed(int(seed))
 
 
-class _NetMixin:
+class _Versioned:
+    """Pickles carry skae's version; a fitted estimator loaded by another version warns.
+
+    An unfitted one does not (it has nothing learned to change), nor does a private part
+    of a public estimator (``_warn_on_version = False``): the estimator owning it warns.
+    """
+
+    _warn_on_version = True
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself
+        state["_skae_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        version = state.pop("_skae_version", None)
+        fitted = any(k.endswith("_") and not k.startswith("__") for k in state)
+        if (version is not None and version != __version__ and fitted
+                and self._warn_on_version):
+            warnings.warn(
+                f"This {type(self).__name__} was pickled with skae {version} and is loaded "
+                f"with skae {__version__}; it may not work as before.", UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
+
+class _NetMixin(_Versioned):
     """What every skae estimator owning a trained skorch net (``net_``) shares."""
 
     # parameters that fix the model's shape: a warm start cannot change them
@@ -230,8 +257,7 @@ class _NetMixin:
 
     def __getstate__(self):
         # plain data only (numpy arrays, numbers, strings): safe for skops.io, see _persistence
-        state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself
-        state["_skae_version"] = __version__
+        state = super().__getstate__()
         if "net_" in state:
             state["net_"] = net_to_state(state["net_"])
             state["device_"] = str(state["device_"])
@@ -240,13 +266,6 @@ class _NetMixin:
         return state
 
     def __setstate__(self, state):
-        version = state.pop("_skae_version", None)
-        if version is not None and version != __version__:
-            warnings.warn(
-                f"This {type(self).__name__} was pickled with skae {version} and is loaded "
-                f"with skae {__version__}; it may not work as before.", UserWarning,
-                stacklevel=2,
-            )
         net_state = state.pop("net_", None)
         if isinstance(state.get("_fit_config"), dict):
             state["_fit_config"] = FitConfig.from_dict(state["_fit_config"])
@@ -255,10 +274,18 @@ class _NetMixin:
             self.net_ = net_from_state(net_state, self._module_class(), self._make_criterion)
             self.device_ = next(self.module_.parameters()).device
 
+    def _say(self, message):
+        if self.verbose >= 1:
+            print(f"[{type(self).__name__}] {message}")
+
     # ---- configuration ---------------------------------------------------------------
 
     def _architecture(self):
-        return {name: getattr(self, name) for name in self._architecture_params}
+        architecture = {name: getattr(self, name) for name in self._architecture_params}
+        # 8, [8] and (8,) are one architecture, as in MLPRegressor
+        architecture["hidden_layer_sizes"] = check_hidden_layer_sizes(
+            architecture["hidden_layer_sizes"])
+        return architecture
 
     def _build_config(self, **train_overrides):
         """The validated parameters as one FitConfig (called once, at the door)."""
@@ -552,6 +579,11 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                  complete):
         loss = config.loss
         n_components = self._check_n_components(X.shape[1])
+        if incremental and not np.any(stats["var"] > 0):
+            warnings.warn(
+                f"partial_fit standardises every call with its first call's rows, and these "
+                f"{X.shape[0]} row(s) do not vary: mean_ is theirs and scale_ 1. Begin with "
+                "a chunk of rows that spans the data.", UserWarning, stacklevel=5)
         mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
                                                                         stats["mean"]))
         init = self._resolve_init(X.shape[1], n_components)
@@ -582,10 +614,6 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         if curves is not None:
             self.pretrain_loss_curves_ = curves
         self._record(net, config, device)
-
-    def _say(self, message):
-        if self.verbose >= 1:
-            print(f"[{type(self).__name__}] {message}")
 
     def _make_criterion(self, train_config, complete=False):
         return PairLoss(train_config.loss, complete=complete)

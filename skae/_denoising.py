@@ -96,7 +96,8 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and corruption through local generators.
     verbose : int, default=0
-        0 prints nothing; 1 or more prints a line per epoch and a progress bar.
+        0 prints nothing; 1 a line per epoch; 2 also a progress bar over each epoch's
+        batches.
     warm_start : bool, default=False
         Continue training the fitted model on the next call to ``fit``.
 

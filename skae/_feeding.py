@@ -14,6 +14,7 @@ import scipy.sparse as sp
 import torch
 
 from ._device import fits_on
+from ._modules import Standardize
 
 PREDICT_BATCH_SIZE = 8192
 
@@ -142,11 +143,19 @@ def _fingerprint(module):
 
 
 def float64_module(module):
-    """A float64 copy of ``module``, cached until its weights change."""
+    """A float64 copy of ``module``, cached until its weights change.
+
+    Its standardisation uses the float64 statistics, not their float32 rounding (which
+    is off by up to 1e-7 of a column's mean, a share of its spread where the mean is large).
+    """
     fingerprint = _fingerprint(module)
     cached = _FLOAT64_COPIES.get(module)
     if cached is None or cached[0] != fingerprint:
-        cached = (fingerprint, copy.deepcopy(module).to(torch.float64))
+        copy64 = copy.deepcopy(module).to(torch.float64)
+        for layer in copy64.modules():
+            if isinstance(layer, Standardize):
+                layer.exact_()
+        cached = (fingerprint, copy64)
         _FLOAT64_COPIES[module] = cached
     return cached[1]
 

@@ -11,6 +11,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._base import (
     TRAINING_CONSTRAINTS,
+    _Versioned,
     check_hidden_layer_sizes,
     derive_seed,
     numeric_data,
@@ -33,6 +34,7 @@ class _ImputingAutoEncoder(DenoisingAutoEncoder):
     whose early stopping scores how well it fills in held-out entries."""
 
     _missing_indicator = True
+    _warn_on_version = False  # the AutoEncoderImputer owning it warns
 
     def _held_out(self, valid, seed):
         if self.noise_ratio == 0:  # nothing to hide: the reconstruction of what it is given
@@ -46,7 +48,7 @@ _PASSED_ON = ("n_components", "hidden_layer_sizes", "activation", "noise_ratio",
               "early_stopping", "validation_fraction", "device", "random_state", "verbose")
 
 
-class AutoEncoderImputer(TransformerMixin, BaseEstimator):
+class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
     """Impute missing values with a denoising autoencoder trained on the incomplete data.
 
     Each column is standardised by the mean and standard deviation of its observed

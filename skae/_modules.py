@@ -70,18 +70,36 @@ def linears(sequential):
     return [m for m in sequential if isinstance(m, nn.Linear)]
 
 
+def _own(values):
+    """A float32 tensor of ``values`` in storage of its own.
+
+    ``torch.as_tensor`` shares a numpy array's memory: two buffers made from one array
+    would be one storage, and ``load_state_dict`` would write both into it.
+    """
+    return torch.as_tensor(values, dtype=torch.float32).clone()
+
+
 class Standardize(nn.Module):
     """``(x - mean) / scale`` with fixed buffers; ``inverse=True`` undoes it.
 
     Missing (NaN) entries stay NaN, or become 0 (the column's mean) with ``fill=True``.
+    The buffers are float32, as the model; :meth:`exact_` gives a float64 copy the
+    float64 statistics they were rounded from.
     """
 
     def __init__(self, mean, scale, inverse=False, fill=False):
         super().__init__()
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.register_buffer("mean", _own(mean))
+        self.register_buffer("scale", _own(scale))
+        self._exact = (np.array(mean, dtype=np.float64), np.array(scale, dtype=np.float64))
         self.inverse = inverse
         self.fill = fill
+
+    def exact_(self):
+        """Set float64 buffers to the unrounded statistics (the float64 inference path)."""
+        for buffer, exact in zip((self.mean, self.scale), self._exact, strict=True):
+            buffer.copy_(torch.as_tensor(exact))
+        return self
 
     def forward(self, x):
         if self.inverse:
@@ -307,9 +325,9 @@ class Corruption(nn.Module):
         super().__init__()
         self.noise, self.ratio = noise, float(ratio)
         self._seed, self._generator = 0, None
-        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32))
-        self.register_buffer("min", torch.as_tensor(low, dtype=torch.float32))
-        self.register_buffer("max", torch.as_tensor(high, dtype=torch.float32))
+        self.register_buffer("std", _own(std))
+        self.register_buffer("min", _own(low))
+        self.register_buffer("max", _own(high))
 
     @classmethod
     def from_stats(cls, noise, ratio, stats):

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import AutoEncoderTransformer
-from ._base import numeric_data, transaction
+from ._base import _Versioned, numeric_data, transaction
 from ._data import column_stats
 
 #: share of the training rows' variance the default estimator's code keeps
@@ -69,7 +69,7 @@ def _typical(values, floor=0.0):
     return 1.0
 
 
-class ReconstructionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
+class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     """Outlier detection by reconstruction error, with scikit-learn's outlier API.
 
     A row's anomaly score is its mean squared reconstruction error through a transformer

@@ -35,14 +35,15 @@ PRETRAIN_CONSTRAINTS = {
 def pretrain_config(estimator, n_layers):
     """The :class:`PretrainConfig` of ``estimator``'s pre-training parameters.
 
-    ``noise_ratio`` is checked here, at the door, whenever pre-training is denoising
-    (one level, or one per layer of the ``n_layers``), even if no epoch will run.
+    ``noise_ratio`` is checked here, at the door (one level, or one per layer of the
+    ``n_layers``, each valid for ``noise``), whatever ``pretraining`` is and even if no
+    epoch will run, as scikit-learn checks every parameter.
     """
+    ratios = tuple(layer_noise_ratios(estimator.noise, estimator.noise_ratio, n_layers,
+                                      type(estimator).__name__))
     noise = estimator.noise if estimator.pretraining == "denoising" else None
-    ratios = ()
-    if noise is not None:
-        ratios = tuple(layer_noise_ratios(noise, estimator.noise_ratio, n_layers,
-                                          type(estimator).__name__))
+    if noise is None:
+        ratios = ()
     max_iter = 0 if estimator.pretraining == "none" else estimator.pretrain_max_iter
     return PretrainConfig(max_iter=max_iter, learning_rate=estimator.pretrain_learning_rate,
                           alpha=estimator.pretrain_alpha, noise=noise, noise_ratios=ratios,
@@ -77,11 +78,14 @@ def layer_net(config, n_in, n_out, *, first, code_activation, stats, mean, scale
     net = build_net(layer, module=module, criterion=PairLoss(pre.loss, complete=complete),
                     device=device,
                     monitor=Monitor(patience=layer.n_iter_no_change, tol=layer.tol,
-                                    step_param="pretrain_learning_rate"))
+                                    step_param="pretrain_learning_rate",
+                                    step_note=None if pre.learning_rate is not None else
+                                    "learning_rate's, as pretrain_learning_rate is None"))
     return net.initialize()
 
 
-def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, device, seed):
+def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, device, seed,
+                   say=print):
     """Pre-train ``sizes`` (layer widths above the input) greedily on float32 ``X``.
 
     The first layer standardises its input with ``mean`` and ``scale`` (the deep
@@ -91,7 +95,8 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
     Returns the trained :class:`LayerAutoEncoder` modules (bottom first) and each
     one's loss curve. ``top_activation`` names the activation of the top layer's code:
     the hidden activation for a classifier's top hidden layer, the code activation
-    ("identity": a linear code) for an autoencoder's.
+    ("identity": a linear code) for an autoencoder's. With ``verbose``, ``say`` heads each
+    layer's epoch table.
     """
     pre = config.pretrain
     layers, curves, H = [], [], X
@@ -99,6 +104,8 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
     n_in, complete = X.shape[1], not may_hold_nan(X)
     for k, n_out in enumerate(sizes):
         first, top = k == 0, k == len(sizes) - 1
+        if config.train.verbose >= 1:
+            say(f"pre-training layer {k + 1} of {len(sizes)}: {n_in} -> {n_out} units")
         layer_stats = stats if first else column_stats(H)
         net = layer_net(config, n_in, n_out, first=first,
                         code_activation=top_activation if top else config.architecture[
@@ -113,6 +120,8 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
         layers.append(net.module_)
         curves.append([float(v) for v in net.history[:, "train_loss"]])
         H, n_in = forward_in_batches(net.module_, "encode", H, device), n_out
+    if config.train.verbose >= 1:
+        say("fine-tuning the whole network")
     return layers, curves
 
 

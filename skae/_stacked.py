@@ -94,7 +94,8 @@ class StackedAutoEncoder(_BaseAutoEncoder):
     random_state : int, RandomState instance or None, default=None
         Seeds every layer's initialisation, shuffling and corruption locally.
     verbose : int, default=0
-        0 prints nothing; 1 or more prints a line per epoch.
+        0 prints nothing; 1 a line per epoch, each pre-trained layer's table headed;
+        2 also a progress bar over each epoch's batches.
     warm_start : bool, default=False
         Continue fine-tuning the fitted model on the next call to ``fit``.
 
@@ -206,6 +207,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         layers, curves = pretrain_stack(
             X, (*hidden, spec["n_components"]), config, stats=stats, mean=spec["mean"],
             scale=spec["scale"], top_activation=self.code_activation, device=device, seed=seed,
+            say=self._say,
         )
         load_encoder_weights(layers, linears(module.encoder))
         load_decoder_weights(layers, module.decoder)

@@ -174,7 +174,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         check_pretraining_data(config, stats, len(sizes), type(self).__name__)
         layers, curves = pretrain_stack(
             X, sizes, config, stats=stats, mean=spec["mean"], scale=spec["scale"],
-            top_activation=self.activation, device=device, seed=seed,
+            top_activation=self.activation, device=device, seed=seed, say=self._say,
         )
         load_encoder_weights(layers, linears(module.hidden))
         return curves
@@ -251,7 +251,8 @@ _SHARED_DOC = """
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and corruption locally.
     verbose : int, default=0
-        0 prints nothing; 1 or more prints a line per epoch.
+        0 prints nothing; 1 a line per epoch, each pre-trained layer's table headed;
+        2 also a progress bar over each epoch's batches.
 """
 
 

@@ -221,13 +221,15 @@ class Monitor(Callback):
     With ``valid`` it records ``valid_loss`` after every epoch and keeps the weights of
     the best epoch (the start counts as epoch 0 when ``keep_start``); it stops after
     ``patience`` epochs without an improvement of ``tol`` of the monitored loss.
-    ``step_param`` names the step size a divergence error suggests lowering.
+    ``step_param`` names the step size a divergence error suggests lowering (``step_note``:
+    where its value came from, when another parameter gave it).
     """
 
     def __init__(self, *, patience, tol, valid=None, keep_start=False,
-                 step_param="learning_rate"):
+                 step_param="learning_rate", step_note=None):
         self.patience, self.tol, self.valid, self.keep_start = patience, tol, valid, keep_start
         self.step_param = step_param  # the parameter a divergence asks to make smaller
+        self.step_note = step_note  # where its value came from, when not from itself
 
     def on_train_begin(self, net, X=None, **kwargs):
         self.start_loss_ = evaluate(net, _head(X), training=True)
@@ -245,16 +247,22 @@ class Monitor(Callback):
             self.best_loss_, self.best_epoch_ = held_out_loss(net, self.valid), 0
             self.best_state_ = self.start_state_ = clone_state(net.module_)
 
-    def on_epoch_end(self, net, **kwargs):
-        self.epochs_ += 1
-        loss = net.history[-1, "train_loss"]
+    def _check_divergence(self, net, loss, when):
         limit = DIVERGENCE_FACTOR * max(self.start_loss_, DIVERGENCE_FLOOR)
         if not math.isfinite(loss) or loss > limit:
             raise FloatingPointError(
-                f"Training diverged: the training loss reached {loss:.3g} at epoch "
-                f"{len(net.history)}, from {self.start_loss_:.3g} at the start. The step is "
-                f"too large for this model: try a smaller {self.step_param} (now {net.lr})."
+                f"Training diverged: the training loss reached {loss:.3g} {when}, from "
+                f"{self.start_loss_:.3g} at the start. The step is too large for this "
+                f"model: try a smaller {self.step_param} (now {net.lr}"
+                f"{'; ' + self.step_note if self.step_note else ''})."
             )
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+        # an epoch's loss is its batches' before each step: the last step is checked at
+        # the next epoch's end, or at the end of training
+        loss = net.history[-1, "train_loss"]
+        self._check_divergence(net, loss, f"at epoch {len(net.history)}")
         monitored = loss
         if self.valid is not None:
             monitored = held_out_loss(net, self.valid)
@@ -266,6 +274,13 @@ class Monitor(Callback):
                 self.best_epoch_, self.best_state_ = self.epochs_, clone_state(net.module_)
         if self.misses_ >= self.patience:
             raise StopTraining
+
+    def on_train_end(self, net, X=None, **kwargs):
+        # the last epoch's steps, which no epoch's loss has seen (an epoch of one batch,
+        # a partial_fit of one epoch): the loss after them, in eval mode (no noise drawn)
+        if self.epochs_:
+            self._check_divergence(net, evaluate(net, _head(X)),
+                                   f"after the last step (epoch {len(net.history)})")
 
     def restore_best(self, net):
         """Load the best epoch's weights, when they were kept; return that epoch.
@@ -309,7 +324,7 @@ def build_net(config, *, module, criterion, device, monitor, module_spec=None):
         callbacks.append(("lr_schedule", LRScheduler(
             CosineAnnealingLR, T_max=max(config.max_iter, 1), last_epoch=-1,
             step_every="epoch")))
-    if config.verbose >= 1 and not config.full_batch:
+    if config.verbose >= 2 and not config.full_batch:
         callbacks.append(("progress", ProgressBar()))
     return _Net(
         module, criterion=criterion,

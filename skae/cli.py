@@ -75,7 +75,9 @@ def _load_csv(path, label_column):
     if not rows:
         raise DataError(f"{path}: the file is empty")
     # blank lines, spaces included, are not data rows
-    header, body = rows[0], [r for r in rows[1:] if any(field.strip() for field in r)]
+    # "a, b" names "b" (spaces around a name are the writer's, as around a number)
+    header = [name.strip() for name in rows[0]]
+    body = [r for r in rows[1:] if any(field.strip() for field in r)]
     if not body:
         raise DataError(f"{path}: the file has a header but no data rows")
     uneven = next((i for i, r in enumerate(body, start=1) if len(r) != len(header)), None)
@@ -89,7 +91,7 @@ def _load_csv(path, label_column):
     y = None
     if label_column is not None:
         if label_column not in columns:
-            raise DataError(f"{path} has no column {label_column!r}")
+            raise DataError(f"{path} has no column {label_column!r} (it has {header})")
         labels = np.array(columns.pop(label_column))
         y = _column(labels, label_column, path) if all(map(_is_number, labels)) else labels
         # a numeric target's missing cells, or any blank one (text can be "NA")
@@ -123,6 +125,8 @@ def load_data(path, *, label_column=None, x_key="X", y_key="y"):
 
         return (*load_digits(return_X_y=True), "digits (bundled with scikit-learn)", None)
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"cannot read {str(path)!r}: it is a folder; name a file in it")
     if not path.is_file():
         raise DataError(f"cannot read {str(path)!r}: no such file")
     loaders = {
@@ -284,14 +288,14 @@ def _check_plot_path(path):
         from matplotlib.figure import Figure
     except ImportError:
         raise DataError("--plot needs matplotlib: pip install 'skae[plot]'") from None
+    if path.is_dir():
+        raise DataError(f"--plot {str(path)!r} is a folder; name a file in it")
     formats = Figure().canvas.get_supported_filetypes()
     if path.suffix.lstrip(".").lower() not in formats:
         raise DataError(f"--plot {str(path)!r}: matplotlib writes {', '.join(sorted(formats))} "
                         f"files, named by their ending")
     if not path.parent.is_dir():
         raise DataError(f"--plot {str(path)!r}: no folder {str(path.parent)!r}")
-    if path.is_dir():
-        raise DataError(f"--plot {str(path)!r} is a folder; name a file in it")
 
 
 def compare(args):

@@ -31,6 +31,10 @@ def _float_type(input_type):
 
 
 def _shape_calculator(operator):
+    from skl2onnx.common.utils import check_input_and_output_numbers
+
+    # one input tensor: a DataFrame's columns as separate inputs are refused, as for PCA
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
     n_rows = operator.inputs[0].get_first_dimension()
     operator.outputs[0].type = _float_type(operator.inputs[0].type)(
         [n_rows, operator.raw_operator.n_components_])

@@ -4,9 +4,11 @@ Each function returns a :class:`matplotlib.figure.Figure`.
 """
 
 import copy
+import numbers
 
 import numpy as np
 import torch
+from sklearn.utils import _safe_indexing, check_scalar
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -25,20 +27,34 @@ def _trained(estimator):
     """The fitted skae autoencoder behind ``estimator``: itself, an imputer's
     ``autoencoder_`` or an outlier detector's ``estimator_``."""
     check_is_fitted(estimator)
+    outer = estimator
     for inner in ("autoencoder_", "estimator_"):
         estimator = getattr(estimator, inner, estimator)
     if not hasattr(estimator, "module_"):
-        raise TypeError(f"{type(estimator).__name__} has no trained network to plot; pass a "
-                        "fitted skae estimator")
+        why = ("its columns were all empty in fit" if hasattr(outer, "kept_features_")
+               else "pass a fitted skae estimator")
+        raise TypeError(f"{type(outer).__name__} has no trained network to plot; {why}")
     return estimator
+
+
+def _count(value, name):
+    """``value`` checked as a positive integer (a count of images, filters or columns)."""
+    return check_scalar(value, name, numbers.Integral, min_val=1)
+
+
+def _first_rows(X, n):
+    """The first ``n`` rows of X, in X's own type (a DataFrame keeps its feature names)."""
+    return _safe_indexing(X, slice(0, n))
 
 
 def first_layer_weights(estimator):
     """The first hidden layer's weights, shape (n_units, n_features), as numpy.
 
     The first ``nn.Linear`` of the encoder; under ``init_="pca"`` that of its hidden
-    branch (the linear path beside it holds PCA's components). Of an imputer's encoder,
-    the weights of the values, not of the mask beside them.
+    branch (the linear path beside it holds PCA's components), or, where that branch adds
+    nothing (a model that is PCA, ``best_epoch_ == 0``), PCA's components, shape
+    (n_components, n_features). Of an imputer's encoder, the weights of the values, not
+    of the mask beside them, with NaN for the columns empty in fit.
 
     Examples
     --------
@@ -49,12 +65,27 @@ def first_layer_weights(estimator):
     >>> first_layer_weights(ae).shape
     (16, 64)
     """
+    outer = estimator
     estimator = _trained(estimator)
     encoder = getattr(estimator.module_, "encoder", estimator.module_)
-    encoder = getattr(encoder, "branch", encoder)  # a Residual's hidden layers
+    if hasattr(encoder, "branch"):  # a Residual: its hidden layers, unless unused
+        encoder = encoder.linear if _unused(encoder.branch) else encoder.branch
     layer = next(m for m in encoder.modules() if isinstance(m, nn.Linear))
     # the values' weights (an imputer's encoder reads the mask of observed entries too)
-    return layer.weight.detach().cpu().numpy()[:, :estimator.n_features_in_]
+    weights = layer.weight.detach().cpu().numpy()[:, :estimator.n_features_in_]
+    kept = getattr(outer, "kept_features_", None)
+    if kept is not None and not kept.all():  # an imputer's columns empty in fit: NaN
+        full = np.full((len(weights), len(kept)), np.nan, dtype=weights.dtype)
+        full[:, kept] = weights
+        weights = full
+    return weights
+
+
+def _unused(branch):
+    """Whether a Residual's hidden branch adds nothing (its last layer is zero): the
+    model is PCA (``best_epoch_ == 0``) or its branch has not trained yet."""
+    last = [m for m in branch.modules() if isinstance(m, nn.Linear)][-1]
+    return not (last.weight.any() or last.bias.any())
 
 
 def _image_grid(plt, images, image_shape, n_cols, cmap="gray", title=None, symmetric=False):
@@ -102,12 +133,20 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
     16
     """
     plt = _pyplot()
-    if n_filters < 1 or n_cols < 1:
-        raise ValueError(f"n_filters and n_cols must be at least 1; got {n_filters}, {n_cols}")
+    n_filters, n_cols = _count(n_filters, "n_filters"), _count(n_cols, "n_cols")
     weights = first_layer_weights(estimator)[:n_filters]
+    _check_image_shape(image_shape, weights.shape[1])
+    encoder = getattr(_trained(estimator).module_, "encoder", None)
+    what = ("PCA's components (no hidden unit is used)"
+            if hasattr(encoder, "branch") and _unused(encoder.branch) else "first-layer filters")
     return _image_grid(plt, weights, image_shape, min(n_cols, len(weights)), cmap="RdBu_r",
-                       title=f"{type(estimator).__name__}: first-layer filters",
-                       symmetric=True)
+                       title=f"{type(estimator).__name__}: {what}", symmetric=True)
+
+
+def _check_image_shape(image_shape, n_features):
+    if int(np.prod(image_shape)) != n_features:
+        raise ValueError(f"image_shape={tuple(image_shape)} holds {int(np.prod(image_shape))} "
+                         f"values; each image here has {n_features} (the features)")
 
 
 def _corrupt(estimator, X, seed=0):
@@ -155,11 +194,13 @@ def plot_reconstructions(estimator, X, image_shape, *, n_images=10, show_corrupt
     12
     """
     plt = _pyplot()
-    X = np.asarray(X)[:n_images]
+    X_rows = _first_rows(X, _count(n_images, "n_images"))
+    X = np.asarray(X_rows, dtype=np.float64)
+    _check_image_shape(image_shape, X.shape[1])
     rows = [("original", X)]
     if show_corrupted:
         rows.append(("corrupted", _corrupt(estimator, X)))
-    rows.append(("reconstruction", estimator.inverse_transform(estimator.transform(X))))
+    rows.append(("reconstruction", estimator.inverse_transform(estimator.transform(X_rows))))
     fig, axes = plt.subplots(len(rows), len(X), figsize=(len(X) * 0.9, len(rows) * 1.0),
                              squeeze=False)
     for r, (label, images) in enumerate(rows):
@@ -199,7 +240,7 @@ def plot_loss_curve(estimator, ax=None):
     'epoch'
     """
     plt = _pyplot()
-    estimator = _trained(estimator)
+    name, estimator = type(estimator).__name__, _trained(estimator)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
     offset = 0
@@ -217,7 +258,7 @@ def plot_loss_curve(estimator, ax=None):
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_yscale("log")
-    ax.set_title(type(estimator).__name__)
+    ax.set_title(name)
     ax.legend(fontsize=7)
     return ax.figure
 
@@ -299,10 +340,12 @@ def plot_comparison(estimators, X, *, n_images=8):
     True
     """
     plt = _pyplot()
-    X = np.asarray(X)[:n_images]
+    n_images = _count(n_images, "n_images")
+    X_rows = _first_rows(X, n_images)
+    X = np.asarray(X_rows, dtype=np.float64)
     side = int(round(np.sqrt(X.shape[1])))
     square = side * side == X.shape[1]
-    rows = [("original", X)] + [(n, e.inverse_transform(e.transform(X)))
+    rows = [("original", X)] + [(n, e.inverse_transform(e.transform(X_rows)))
                                 for n, e in estimators.items()]
     trained = {n: e for n, e in estimators.items() if hasattr(e, "loss_curve_")}
     extra = 3 if trained else 0  # rows of the grid for the loss curves
@@ -353,7 +396,15 @@ def plot_feature_errors(errors, feature_names=None):
     'held-out MSE (log scale)'
     """
     plt = _pyplot()
+    if not isinstance(errors, dict):
+        raise TypeError(f"errors must be a dict of model name to per-feature errors; got "
+                        f"{type(errors).__name__}")
     names = list(errors)
+    errors = {name: np.asarray(errors[name], dtype=np.float64) for name in names}
+    shapes = {name: errors[name].shape for name in names if errors[name].ndim != 1}
+    if shapes:
+        raise ValueError(f"errors needs one 1-d array per model (an error per feature); got "
+                         f"the shapes {shapes}")
     lengths = {name: len(errors[name]) for name in names}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"errors needs one array per model, all of the same length; got the "
@@ -367,7 +418,7 @@ def plot_feature_errors(errors, feature_names=None):
     fig, ax = plt.subplots(figsize=(min(12, max(6, 0.15 * n_features * len(names))), 3.5))
     width = 0.8 / len(names)
     for i, name in enumerate(names):
-        ax.bar(np.arange(n_features) + i * width, np.asarray(errors[name]), width, label=name)
+        ax.bar(np.arange(n_features) + i * width, errors[name], width, label=name)
     ax.set_xticks(np.arange(n_features) + 0.4 - width / 2, [str(n) for n in feature_names],
                   fontsize=7, rotation=90 if max(map(len, map(str, feature_names))) > 3 else 0)
     ax.set_xlabel("feature")

@@ -235,6 +235,21 @@ def test_verbose_prints_epochs_and_quiet_prints_nothing(small, capsys):
     AutoEncoderTransformer(3, **FAST, verbose=1).fit(small)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= 5
+    AutoEncoderTransformer(3, **FAST, batch_size=4, verbose=1).fit(small)
+    assert "it/s" not in capsys.readouterr().err  # the progress bar is verbose=2's
+    AutoEncoderTransformer(3, **FAST, batch_size=4, verbose=2).fit(small)
+    assert "it/s" in capsys.readouterr().err
+
+
+def test_verbose_heads_each_pretraining_table(small, capsys):
+    from skae import StackedAutoEncoder
+
+    StackedAutoEncoder(2, hidden_layer_sizes=(4,), pretrain_max_iter=1, max_iter=1,
+                       random_state=0, device="cpu", verbose=1).fit(small)
+    heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert heads == [f"[StackedAutoEncoder] pre-training layer 1 of 2: {small.shape[1]} -> 4 "
+                     "units", "[StackedAutoEncoder] pre-training layer 2 of 2: 4 -> 2 units",
+                     "[StackedAutoEncoder] fine-tuning the whole network"]
 
 
 def test_move_to_device(small):

@@ -235,6 +235,18 @@ def test_a_plot_path_that_is_a_folder_is_one_error_line(tmp_path, capsys):
     path = _csv(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(60, 6)))
     _one_error_line(capsys, ["compare", str(path), *FAST, "--plot", str(tmp_path / "plots.png")],
                     "is a folder")
+    _one_error_line(capsys, ["compare", str(path), *FAST, "--plot", str(tmp_path)],
+                    "is a folder")  # not "matplotlib writes ... files" for a folder's name
+    _one_error_line(capsys, ["compare", str(tmp_path), *FAST], "it is a folder")
+
+
+def test_header_names_are_read_without_the_spaces_around_them(tmp_path):
+    path = tmp_path / "spaced.csv"
+    path.write_text("a, b, target\n1, 2, 0\n3, 4, 1\n")
+    X, y, _, names = load_data(path, label_column="target")
+    assert names == ["a", "b"] and y.tolist() == [0.0, 1.0]
+    with pytest.raises(DataError, match=r"no column 'y' \(it has \['a', 'b', 'target'\]\)"):
+        load_data(path, label_column="y")
 
 
 def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):

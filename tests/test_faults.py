@@ -250,6 +250,28 @@ def test_divergence_is_reported_not_returned(X, y, make, step):
     assert not hasattr(est, "net_")
 
 
+def test_a_divergence_in_the_last_step_is_reported(X, y):
+    # an epoch's loss is measured before each of its steps: an epoch of one batch (a
+    # one-epoch fit, a partial_fit) left its diverged step unseen and the model returned
+    big = {"init": "random", "batch_size": len(X), "learning_rate": 1e8, **CPU}
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), max_iter=1, **big)
+    with pytest.raises(FloatingPointError, match="after the last step"):
+        est.fit(X)
+    assert not hasattr(est, "net_")
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), **CPU).partial_fit(X)
+    before = snapshot(est)
+    with pytest.raises(FloatingPointError, match="try a smaller learning_rate"):
+        est.set_params(learning_rate=1e8).partial_fit(X)
+    assert_same({k: v for k, v in before.items() if k != "learning_rate"},
+                {k: v for k, v in snapshot(est).items() if k != "learning_rate"})
+    # pre-training: the step is learning_rate's when pretrain_learning_rate is None
+    sae = StackedAutoEncoder(4, hidden_layer_sizes=(8,), pretrain_max_iter=1, max_iter=1,
+                             **{k: v for k, v in big.items() if k != "init"})
+    with pytest.raises(FloatingPointError, match="pretrain_learning_rate \\(now 100000000.0; "
+                       "learning_rate's, as pretrain_learning_rate is None\\)"):
+        sae.fit(X)
+
+
 def test_a_data_scale_problem_is_told_from_a_step_size_one(X):
     est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), max_iter=2, **CPU).fit(X)
     with pytest.raises(FloatingPointError, match="far off the scale"):
@@ -312,6 +334,14 @@ def test_warm_start_refuses_a_new_architecture(X, params, names):
     assert_same({k: v for k, v in before.items() if k not in params},
                 {k: v for k, v in after.items() if k not in params})
 
+
+
+@pytest.mark.parametrize("before, after", [(8, (8,)), ((8,), [8]), ([8], np.array([8]))])
+def test_warm_start_takes_one_architecture_however_spelled(X, before, after):
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=before, max_iter=2, warm_start=True,
+                                 **CPU).fit(X)
+    est.set_params(hidden_layer_sizes=after).fit(X)  # was "other hidden_layer_sizes"
+    assert est.n_iter_ == 4
 
 # ---- local randomness ---------------------------------------------------------------------
 

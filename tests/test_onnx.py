@@ -70,3 +70,28 @@ def test_onnx_pipeline_scaler_autoencoder_logistic(digits):
     labels, probabilities = run(skl2onnx.to_onnx(pipe, X[:1], options={"zipmap": False}), X)
     assert (labels == pipe.predict(X)).mean() > 0.99
     np.testing.assert_allclose(probabilities, pipe.predict_proba(X), atol=1e-4)
+
+
+def test_onnx_float64_graph_matches_transform_far_from_zero():
+    # the graph takes mean_ in float64; transform's float64 path took its float32 rounding,
+    # 1e-2 off here
+    register_converters()
+    rng = np.random.default_rng(0)
+    X = 1e6 + rng.normal(size=(300, 5)) @ rng.normal(size=(5, 5))
+    est = AutoEncoderTransformer(2, hidden_layer_sizes=(8,), early_stopping=False,
+                                 **FAST).fit(X)
+    np.testing.assert_allclose(run(skl2onnx.to_onnx(est, X[:1]), X)[0], est.transform(X),
+                               atol=1e-9)
+
+
+def test_onnx_refuses_a_dataframe_given_as_one_input_per_column():
+    # skl2onnx makes one input per column of a DataFrame; reading the first alone was wrong
+    pd = pytest.importorskip("pandas")
+    register_converters()
+    X = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    est = AutoEncoderTransformer(2, **FAST).fit(frame)
+    with pytest.raises(RuntimeError, match="at most 1 input"):  # as for PCA
+        skl2onnx.to_onnx(est, frame[:1])
+    np.testing.assert_allclose(run(skl2onnx.to_onnx(est, X[:1]), X)[0], est.transform(frame),
+                               atol=1e-5)

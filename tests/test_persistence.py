@@ -1,6 +1,7 @@
 import pickle
 import subprocess
 import sys
+import warnings
 
 import joblib
 import numpy as np
@@ -54,6 +55,27 @@ def test_version_is_stored_and_a_mismatch_warns(small, monkeypatch):
     monkeypatch.setattr("skae._base.__version__", "999.0")
     with pytest.warns(UserWarning, match="pickled with skae 0.1.0 and is loaded with skae 999.0"):
         pickle.loads(blob)
+
+
+def test_a_version_mismatch_warns_for_the_public_fitted_estimators_only(small, monkeypatch):
+    X = small.copy()
+    X[::3, 1] = np.nan
+    blobs = {
+        ("AutoEncoderImputer",): skae.AutoEncoderImputer(hidden_layer_sizes=(4,), **FAST).fit(X),
+        ("ReconstructionOutlierDetector",): skae.ReconstructionOutlierDetector(PCA(2)).fit(small),
+        ("AutoEncoderTransformer", "ReconstructionOutlierDetector"):
+            skae.ReconstructionOutlierDetector(AutoEncoderTransformer(2, **FAST)).fit(small),
+        (): skae.AutoEncoderImputer(),  # unfitted: nothing learned to change
+    }
+    blobs = {names: pickle.dumps(est) for names, est in blobs.items()}
+    monkeypatch.setattr("skae._base.__version__", "999.0")
+    for names, blob in blobs.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pickle.loads(blob)
+        # the imputer's private autoencoder is not named: the imputer warns for it
+        assert [str(w.message).split()[1] for w in caught if "skae 999.0" in str(w.message)] \
+            == list(names)
 
 
 def test_refitting_leaves_no_state_from_the_previous_fit(small):
@@ -117,6 +139,20 @@ def test_training_continues_after_unpickling_exactly_as_without(digits, make):
     copy.set_params(warm_start=True, max_iter=2).fit(X)
     np.testing.assert_array_equal(copy.transform(X), est.transform(X))
     assert copy.n_iter_ == est.n_iter_
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "salt_and_pepper"])
+def test_loaded_corruption_keeps_its_column_statistics(noise):
+    # the std, min and max buffers were once rebuilt on one shared array, so loading
+    # wrote the maxima into all three and a loaded model trained on other noise
+    X = np.random.default_rng(0).normal([0, 10, -5], [1, 3, 0.1], size=(60, 3))
+    est = DenoisingAutoEncoder(2, hidden_layer_sizes=(4,), noise=noise, **FAST).fit(X)
+    copy = pickle.loads(pickle.dumps(est))
+    for name, buffer in est.module_.corruption.named_buffers():
+        np.testing.assert_array_equal(getattr(copy.module_.corruption, name), buffer)
+    est.set_params(warm_start=True, max_iter=2).fit(X)
+    copy.set_params(warm_start=True, max_iter=2).fit(X)
+    assert copy.loss_curve_ == est.loss_curve_
 
 
 @pytest.mark.parametrize("make, expected", [

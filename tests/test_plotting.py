@@ -2,11 +2,13 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
 from skae import AutoEncoderImputer, AutoEncoderTransformer, ReconstructionOutlierDetector
 from skae.plotting import (
+    first_layer_weights,
     plot_comparison,
     plot_embedding,
     plot_feature_errors,
@@ -60,8 +62,13 @@ def test_filters_and_loss_curve_of_an_imputer_and_a_detector():
         np.testing.assert_allclose(lines["training loss"].get_ydata(), inner.loss_curve_)
     with pytest.raises(TypeError, match="PCA has no trained network"):
         plot_filters(PCA(4).fit(X), (8, 8))
-    with pytest.raises(ValueError, match="n_filters and n_cols must be at least 1"):
+    with pytest.raises(ValueError, match="n_filters == 0, must be >= 1"):
         plot_filters(imputer, (8, 8), n_filters=0)
+    with pytest.raises(TypeError, match="n_filters must be an instance of int"):
+        plot_filters(imputer, (8, 8), n_filters=2.5)
+    with pytest.raises(ValueError, match=r"image_shape=\(7, 7\) holds 49 values"):
+        plot_filters(imputer, (7, 7))
+    assert plot_loss_curve(imputer).axes[0].get_title() == "AutoEncoderImputer"
 
 
 def test_corrupted_row_needs_a_corruption():
@@ -93,3 +100,46 @@ def test_feature_errors_need_arrays_of_one_length():
         plot_feature_errors({})
     with pytest.raises(ValueError, match=r"'PCA': 2, 'AE': 3"):
         plot_feature_errors({"PCA": [0.1, 0.2], "AE": [0.1, 0.2, 0.3]})
+    with pytest.raises(ValueError, match=r"one 1-d array per model.*'AE': \(2, 3\)"):
+        plot_feature_errors({"AE": np.ones((2, 3))})
+    with pytest.raises(TypeError, match="must be a dict"):
+        plot_feature_errors([[0.1, 0.2]])
+
+
+def test_rows_keep_their_type_and_counts_are_checked():
+    # a model fitted on a DataFrame is given the DataFrame's rows (no feature-name warning)
+    pd = pytest.importorskip("pandas")
+    X = load_digits().data[:100]
+    frame = pd.DataFrame(X, columns=[f"p{j}" for j in range(64)])
+    ae = AutoEncoderTransformer(4, **FAST).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(plot_reconstructions(ae, frame, (8, 8), n_images=3).axes) == 6
+        plot_comparison({"AE": ae}, frame, n_images=3)
+    for plot in (lambda n: plot_reconstructions(ae, X, (8, 8), n_images=n),
+                 lambda n: plot_comparison({"AE": ae}, X, n_images=n)):
+        with pytest.raises(ValueError, match="n_images == -3, must be >= 1"):
+            plot(-3)  # was the last rows, as a slice from the end
+
+
+def test_filters_of_a_model_that_is_pca_are_its_components():
+    # a branch that adds nothing has untrained weights: PCA's components are what it uses
+    X = load_digits().data[:200]
+    ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), early_stopping=False,
+                                **FAST).fit(X)
+    assert first_layer_weights(ae).shape == (16, 64)  # the trained branch's
+    with torch.no_grad():  # what the PCA start leaves when no epoch beats it
+        ae.module_.encoder.branch[-1].weight.zero_()
+        ae.module_.encoder.branch[-1].bias.zero_()
+    np.testing.assert_array_equal(first_layer_weights(ae),
+                                  ae.module_.encoder.linear.weight.detach().numpy())
+    assert "PCA's components" in plot_filters(ae, (8, 8)).get_suptitle()
+
+
+def test_filters_of_an_imputer_with_an_empty_column():
+    X = load_digits().data[:200].copy()
+    X[:, 0] = np.nan
+    imputer = AutoEncoderImputer(hidden_layer_sizes=(16,), **FAST).fit(X)
+    weights = first_layer_weights(imputer)
+    assert weights.shape == (16, 64) and np.isnan(weights[:, 0]).all()
+    assert len(plot_filters(imputer, (8, 8), n_filters=4).axes) == 4

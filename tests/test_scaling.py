@@ -1,5 +1,7 @@
 """Out-of-core training, parallel and distributed search."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -23,6 +25,19 @@ def test_partial_fit_over_a_memmap_chunk_by_chunk(tmp_path):
         ae.partial_fit(X[start:start + 500])
     assert ae.n_iter_ == 10
     assert np.isfinite(ae.transform(X[:100])).all()
+
+
+def test_a_first_chunk_that_does_not_vary_warns():
+    # its rows fix the standardisation for good: one row gives mean_ = that row, scale_ = 1
+    X = np.random.default_rng(0).normal(size=(50, 5)) * 100
+    with pytest.warns(UserWarning, match="these 1 row\\(s\\) do not vary") as caught:
+        ae = AutoEncoderTransformer(2, **FAST).partial_fit(X[:1])
+    assert caught[0].filename == __file__  # the caller's line
+    assert ae.scale_ == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ae.partial_fit(X[1:2])  # later calls have nothing to warn about
+        AutoEncoderTransformer(2, **FAST).partial_fit(X[:10])
 
 
 def test_dask_ml_incremental_over_a_dask_array():
