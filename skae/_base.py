@@ -579,11 +579,12 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                  complete):
         loss = config.loss
         n_components = self._check_n_components(X.shape[1])
-        if incremental and not np.any(stats["var"] > 0):
+        if incremental and loss.standardizes and not np.any(stats["var"] > 0):
             warnings.warn(
                 f"partial_fit standardises every call with its first call's rows, and these "
-                f"{X.shape[0]} row(s) do not vary: mean_ is theirs and scale_ 1. Begin with "
-                "a chunk of rows that spans the data.", UserWarning, stacklevel=5)
+                f"{X.shape[0]} row(s) do not vary: mean_ is theirs and scale_ 1 (and a "
+                "noise's column spreads 0). Begin with a chunk of rows that spans the data.",
+                UserWarning, stacklevel=5)
         mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
                                                                         stats["mean"]))
         init = self._resolve_init(X.shape[1], n_components)

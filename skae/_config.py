@@ -164,9 +164,13 @@ class FitConfig:
         return LOSSES[self.train.loss]
 
     def changed_architecture(self, architecture):
-        """Names of the architecture parameters that differ from ``architecture``."""
+        """Names of the architecture parameters that differ from ``architecture``
+        (``hidden_layer_sizes`` 8 and (8,) are one, as in a fit from an older pickle)."""
+        def plain(k, v):
+            return np.ravel(v).tolist() if k == "hidden_layer_sizes" else _plain(v)
+
         return sorted(k for k, v in architecture.items()
-                      if _plain(self.architecture.get(k)) != _plain(v))
+                      if plain(k, self.architecture.get(k)) != plain(k, v))
 
     def to_dict(self):
         return {"train": self.train.to_dict(),

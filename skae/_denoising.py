@@ -94,7 +94,9 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
         "auto", "cpu", "cuda", "cuda:N" or "mps".
     <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and corruption through local generators.
+        Seeds initialisation, shuffling and corruption through local generators; torch's
+        global state is left alone, and numpy's too with an int (None draws the seed from
+        numpy's global generator, as scikit-learn does).
     verbose : int, default=0
         0 prints nothing; 1 a line per epoch; 2 also a progress bar over each epoch's
         batches.

@@ -117,9 +117,11 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
         Where to train and impute: "auto" (CUDA, else MPS, else the CPU), "cpu",
         "cuda", "cuda:1", "mps".
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, the batches, the hiding and the draws.
+        Seeds the initialisation, the batches, the hiding and the draws; torch's global
+        state is left alone, and numpy's too with an int (None draws the seed from numpy's
+        global generator, as scikit-learn does).
     verbose : int, default=0
-        1 prints a line per epoch.
+        1 prints a line per epoch; 2 also a progress bar over each epoch's batches.
 
     Attributes
     ----------

@@ -42,8 +42,7 @@ def pretrain_config(estimator, n_layers):
     ratios = tuple(layer_noise_ratios(estimator.noise, estimator.noise_ratio, n_layers,
                                       type(estimator).__name__))
     noise = estimator.noise if estimator.pretraining == "denoising" else None
-    if noise is None:
-        ratios = ()
+    ratios = ratios if noise is not None else ()
     max_iter = 0 if estimator.pretraining == "none" else estimator.pretrain_max_iter
     return PretrainConfig(max_iter=max_iter, learning_rate=estimator.pretrain_learning_rate,
                           alpha=estimator.pretrain_alpha, noise=noise, noise_ratios=ratios,
@@ -85,7 +84,7 @@ def layer_net(config, n_in, n_out, *, first, code_activation, stats, mean, scale
 
 
 def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, device, seed,
-                   say=print):
+                   say=None):
     """Pre-train ``sizes`` (layer widths above the input) greedily on float32 ``X``.
 
     The first layer standardises its input with ``mean`` and ``scale`` (the deep
@@ -95,8 +94,8 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
     Returns the trained :class:`LayerAutoEncoder` modules (bottom first) and each
     one's loss curve. ``top_activation`` names the activation of the top layer's code:
     the hidden activation for a classifier's top hidden layer, the code activation
-    ("identity": a linear code) for an autoencoder's. With ``verbose``, ``say`` heads each
-    layer's epoch table.
+    ("identity": a linear code) for an autoencoder's. ``say`` (the estimator's, which
+    prints with ``verbose``) heads each layer's epoch table.
     """
     pre = config.pretrain
     layers, curves, H = [], [], X
@@ -104,7 +103,7 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
     n_in, complete = X.shape[1], not may_hold_nan(X)
     for k, n_out in enumerate(sizes):
         first, top = k == 0, k == len(sizes) - 1
-        if config.train.verbose >= 1:
+        if say is not None:
             say(f"pre-training layer {k + 1} of {len(sizes)}: {n_in} -> {n_out} units")
         layer_stats = stats if first else column_stats(H)
         net = layer_net(config, n_in, n_out, first=first,
@@ -120,7 +119,7 @@ def pretrain_stack(X, sizes, config, *, stats, mean, scale, top_activation, devi
         layers.append(net.module_)
         curves.append([float(v) for v in net.history[:, "train_loss"]])
         H, n_in = forward_in_batches(net.module_, "encode", H, device), n_out
-    if config.train.verbose >= 1:
+    if say is not None:
         say("fine-tuning the whole network")
     return layers, curves
 

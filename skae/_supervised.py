@@ -249,7 +249,9 @@ _SHARED_DOC = """
         "auto", "cpu", "cuda", "cuda:N" or "mps".
     <precision, compile, cuda_graphs>
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and corruption locally.
+        Seeds initialisation, shuffling and corruption locally; torch's global state is left
+        alone, and numpy's too with an int (None draws the seed from numpy's global
+        generator, as scikit-learn does).
     verbose : int, default=0
         0 prints nothing; 1 a line per epoch, each pre-trained layer's table headed;
         2 also a progress bar over each epoch's batches.

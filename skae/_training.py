@@ -120,17 +120,19 @@ class _Net(GraphSteps, NeuralNet):
         return loss
 
 
-def evaluate(net, data, training=False):
+def evaluate(net, data, training=False, plain=False):
     """Mean loss of ``net`` over ``data`` (weighted by batch size), without gradients.
 
     In eval mode by default; ``training=True`` measures the loss training optimises
-    (with a denoising model's corruption).
+    (with a denoising model's corruption). ``plain``: through ``module_`` itself, in
+    float32, not the compiled or autocast forward that training uses.
     """
     net._set_training(training)
+    forward = (lambda x: net.module_(x.to(net.device))) if plain else net.infer
     total, count = 0.0, 0
     with torch.no_grad():
         for Xb, yb in BatchIterator(data, 4096):
-            loss = net.get_loss(net.infer(Xb), yb, X=Xb, training=False)
+            loss = net.get_loss(forward(Xb), yb, X=Xb, training=False)
             total += float(loss) * len(Xb)
             count += len(Xb)
     return total / max(count, 1)
@@ -251,7 +253,7 @@ class Monitor(Callback):
         limit = DIVERGENCE_FACTOR * max(self.start_loss_, DIVERGENCE_FLOOR)
         if not math.isfinite(loss) or loss > limit:
             raise FloatingPointError(
-                f"Training diverged: the training loss reached {loss:.3g} {when}, from "
+                f"Training diverged: the loss reached {loss:.3g} {when}, from "
                 f"{self.start_loss_:.3g} at the start. The step is too large for this "
                 f"model: try a smaller {self.step_param} (now {net.lr}"
                 f"{'; ' + self.step_note if self.step_note else ''})."
@@ -277,9 +279,10 @@ class Monitor(Callback):
 
     def on_train_end(self, net, X=None, **kwargs):
         # the last epoch's steps, which no epoch's loss has seen (an epoch of one batch,
-        # a partial_fit of one epoch): the loss after them, in eval mode (no noise drawn)
+        # a partial_fit of one epoch): the loss after them, in eval mode (no noise drawn),
+        # through the plain module (no compile for a mode training never runs in)
         if self.epochs_:
-            self._check_divergence(net, evaluate(net, _head(X)),
+            self._check_divergence(net, evaluate(net, _head(X), plain=True),
                                    f"after the last step (epoch {len(net.history)})")
 
     def restore_best(self, net):

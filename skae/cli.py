@@ -91,7 +91,8 @@ def _load_csv(path, label_column):
     y = None
     if label_column is not None:
         if label_column not in columns:
-            raise DataError(f"{path} has no column {label_column!r} (it has {header})")
+            shown = ", ".join(map(repr, header[:10])) + (", ..." if len(header) > 10 else "")
+            raise DataError(f"{path} has no column {label_column!r} (it has {shown})")
         labels = np.array(columns.pop(label_column))
         y = _column(labels, label_column, path) if all(map(_is_number, labels)) else labels
         # a numeric target's missing cells, or any blank one (text can be "NA")

@@ -61,15 +61,22 @@ def first_layer_weights(estimator):
     >>> from sklearn.datasets import load_digits
     >>> from skae import AutoEncoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
-    >>> ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), max_iter=1).fit(X)
+    >>> ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), init="random",
+    ...                             max_iter=1).fit(X)
     >>> first_layer_weights(ae).shape
     (16, 64)
     """
+    return _first_layer(estimator)[0]
+
+
+def _first_layer(estimator):
+    """:func:`first_layer_weights`, and whether they are PCA's components."""
     outer = estimator
     estimator = _trained(estimator)
     encoder = getattr(estimator.module_, "encoder", estimator.module_)
+    is_pca = hasattr(encoder, "branch") and _unused(encoder.branch)
     if hasattr(encoder, "branch"):  # a Residual: its hidden layers, unless unused
-        encoder = encoder.linear if _unused(encoder.branch) else encoder.branch
+        encoder = encoder.linear if is_pca else encoder.branch
     layer = next(m for m in encoder.modules() if isinstance(m, nn.Linear))
     # the values' weights (an imputer's encoder reads the mask of observed entries too)
     weights = layer.weight.detach().cpu().numpy()[:, :estimator.n_features_in_]
@@ -78,7 +85,7 @@ def first_layer_weights(estimator):
         full = np.full((len(weights), len(kept)), np.nan, dtype=weights.dtype)
         full[:, kept] = weights
         weights = full
-    return weights
+    return weights, is_pca
 
 
 def _unused(branch):
@@ -95,7 +102,8 @@ def _image_grid(plt, images, image_shape, n_cols, cmap="gray", title=None, symme
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, image in zip(axes.ravel(), images, strict=False):
-        limit = np.abs(image).max() if symmetric else None  # white is zero weight
+        # white is zero weight; NaN (an imputer's column empty in fit) is left blank
+        limit = np.nanmax(np.abs(image)) if symmetric else None
         ax.imshow(np.reshape(image, image_shape), cmap=cmap, interpolation="nearest",
                   vmin=-limit if symmetric else None, vmax=limit)
     if title:
@@ -128,25 +136,26 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
     >>> from skae import AutoEncoderTransformer
     >>> from skae.plotting import plot_filters
     >>> X, _ = load_digits(return_X_y=True)
-    >>> ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), max_iter=1).fit(X)
+    >>> ae = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), init="random",
+    ...                             max_iter=1).fit(X)
     >>> len(plot_filters(ae, (8, 8)).axes)
     16
     """
     plt = _pyplot()
     n_filters, n_cols = _count(n_filters, "n_filters"), _count(n_cols, "n_cols")
-    weights = first_layer_weights(estimator)[:n_filters]
+    weights, is_pca = _first_layer(estimator)
+    weights = weights[:n_filters]
     _check_image_shape(image_shape, weights.shape[1])
-    encoder = getattr(_trained(estimator).module_, "encoder", None)
-    what = ("PCA's components (no hidden unit is used)"
-            if hasattr(encoder, "branch") and _unused(encoder.branch) else "first-layer filters")
+    what = "PCA's components (no hidden unit is used)" if is_pca else "first-layer filters"
     return _image_grid(plt, weights, image_shape, min(n_cols, len(weights)), cmap="RdBu_r",
                        title=f"{type(estimator).__name__}: {what}", symmetric=True)
 
 
 def _check_image_shape(image_shape, n_features):
-    if int(np.prod(image_shape)) != n_features:
-        raise ValueError(f"image_shape={tuple(image_shape)} holds {int(np.prod(image_shape))} "
-                         f"values; each image here has {n_features} (the features)")
+    shape = tuple(np.atleast_1d(image_shape).tolist())
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(f"image_shape={shape} holds {int(np.prod(shape))} values; each "
+                         f"image here has {n_features} (the features)")
 
 
 def _corrupt(estimator, X, seed=0):

@@ -245,7 +245,7 @@ def test_header_names_are_read_without_the_spaces_around_them(tmp_path):
     path.write_text("a, b, target\n1, 2, 0\n3, 4, 1\n")
     X, y, _, names = load_data(path, label_column="target")
     assert names == ["a", "b"] and y.tolist() == [0.0, 1.0]
-    with pytest.raises(DataError, match=r"no column 'y' \(it has \['a', 'b', 'target'\]\)"):
+    with pytest.raises(DataError, match=r"no column 'y' \(it has 'a', 'b', 'target'\)"):
         load_data(path, label_column="y")
 
 

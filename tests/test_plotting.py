@@ -68,6 +68,8 @@ def test_filters_and_loss_curve_of_an_imputer_and_a_detector():
         plot_filters(imputer, (8, 8), n_filters=2.5)
     with pytest.raises(ValueError, match=r"image_shape=\(7, 7\) holds 49 values"):
         plot_filters(imputer, (7, 7))
+    with pytest.raises(ValueError, match=r"image_shape=\(63,\) holds 63 values"):
+        plot_filters(imputer, 63)
     assert plot_loss_curve(imputer).axes[0].get_title() == "AutoEncoderImputer"
 
 
@@ -142,4 +144,7 @@ def test_filters_of_an_imputer_with_an_empty_column():
     imputer = AutoEncoderImputer(hidden_layer_sizes=(16,), **FAST).fit(X)
     weights = first_layer_weights(imputer)
     assert weights.shape == (16, 64) and np.isnan(weights[:, 0]).all()
-    assert len(plot_filters(imputer, (8, 8), n_filters=4).axes) == 4
+    fig = plot_filters(imputer, (8, 8), n_filters=4)
+    assert len(fig.axes) == 4
+    for ax in fig.axes:  # a NaN pixel left the colour limits NaN: one flat colour
+        assert np.isfinite(ax.get_images()[0].get_clim()).all()

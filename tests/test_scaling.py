@@ -38,6 +38,9 @@ def test_a_first_chunk_that_does_not_vary_warns():
         warnings.simplefilter("error")
         ae.partial_fit(X[1:2])  # later calls have nothing to warn about
         AutoEncoderTransformer(2, **FAST).partial_fit(X[:10])
+        # cross-entropy does not standardise: one row fixes nothing
+        AutoEncoderTransformer(2, reconstruction_loss="cross_entropy",
+                               **FAST).partial_fit(np.full((1, 5), 0.5))
 
 
 def test_dask_ml_incremental_over_a_dask_array():

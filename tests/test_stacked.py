@@ -66,6 +66,9 @@ def test_no_pretraining(digits):
     ({"pretraining": "denoising", "noise_ratio": (0.1, 0.2)}, "noise_ratio"),  # 2 for 3 layers
     ({"pretraining": "denoising", "noise": "gaussian", "noise_ratio": (0.1, 0.2, -1.0)},
      "noise_ratio"),
+    # checked whatever pretraining is, as scikit-learn checks every parameter
+    ({"pretraining": "autoencoder", "noise_ratio": 1.5}, "noise_ratio"),
+    ({"pretraining": "none", "noise_ratio": (0.1, 0.2)}, "noise_ratio"),
     ({"pretrain_max_iter": -1}, "pretrain_max_iter"),
     ({"tied_weights": "yes"}, "tied_weights"),
     ({"code_activation": "softmax"}, "code_activation"),
