@@ -236,6 +236,17 @@ class Monitor(Callback):
     def on_train_begin(self, net, X=None, **kwargs):
         self.start_loss_ = evaluate(net, _head(X), training=True)
         if not math.isfinite(self.start_loss_) or self.start_loss_ > DATA_SCALE_LIMIT:
+            corruption = getattr(net.module_, "corruption", None)
+            clean = evaluate(net, _head(X)) if corruption is not None else math.inf
+            if math.isfinite(clean) and clean <= DATA_SCALE_LIMIT:  # the noise's doing
+                raise FloatingPointError(
+                    f"Training cannot start: the loss before any step is "
+                    f"{self.start_loss_:.3g} under the training noise ({corruption.noise}) "
+                    f"and {clean:.3g} without it. The noise moves entries far off X's "
+                    "values (masking sets them to 0 in X's units, far from a column "
+                    "centred away from 0): centre X first (StandardScaler), or use "
+                    "noise='missing' (entries read as their column's mean) or 'gaussian'."
+                )
             raise FloatingPointError(
                 f"Training cannot start: the loss before any step is {self.start_loss_:.3g}. "
                 "X's values are far off the scale the model standardises by (set by the "

@@ -71,7 +71,8 @@ def _is_number(text):
 def _load_csv(path, label_column):
     """Features and labels from a CSV with a header row (the standard library's csv)."""
     with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: Excel's BOM
-        rows = list(csv.reader(handle))
+        # skipinitialspace: '"a", "b c"' names b c (a space before a quote kept the quotes)
+        rows = list(csv.reader(handle, skipinitialspace=True))
     if not rows:
         raise DataError(f"{path}: the file is empty")
     # blank lines, spaces included, are not data rows

@@ -39,6 +39,8 @@ def _trained(estimator):
 
 def _count(value, name):
     """``value`` checked as a positive integer (a count of images, filters or columns)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an instance of int, not bool.")
     return check_scalar(value, name, numbers.Integral, min_val=1)
 
 
@@ -153,9 +155,13 @@ def plot_filters(estimator, image_shape, *, n_filters=64, n_cols=8):
 
 def _check_image_shape(image_shape, n_features):
     shape = tuple(np.atleast_1d(image_shape).tolist())
-    if int(np.prod(shape)) != n_features:
-        raise ValueError(f"image_shape={shape} holds {int(np.prod(shape))} values; each "
-                         f"image here has {n_features} (the features)")
+    try:  # as numpy reshapes (one -1 stands for the rest)
+        fits = np.empty(n_features).reshape(shape).ndim == 2
+    except (TypeError, ValueError):
+        fits = False
+    if not fits:
+        raise ValueError(f"image_shape={shape} is no 2-d shape of a row's {n_features} values "
+                         "(the features)")
 
 
 def _corrupt(estimator, X, seed=0):

@@ -247,6 +247,9 @@ def test_header_names_are_read_without_the_spaces_around_them(tmp_path):
     assert names == ["a", "b"] and y.tolist() == [0.0, 1.0]
     with pytest.raises(DataError, match=r"no column 'y' \(it has 'a', 'b', 'target'\)"):
         load_data(path, label_column="y")
+    path.write_text('"my a", "my b", "the target"\n1, 2, 0\n3, 4, 1\n')  # quotes after spaces
+    X, y, _, names = load_data(path, label_column="the target")
+    assert names == ["my a", "my b"] and y.tolist() == [0.0, 1.0]
 
 
 def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):

@@ -274,6 +274,19 @@ def test_a_divergence_in_the_last_step_is_reported(X, y):
         sae.fit(X)
 
 
+def test_masking_far_from_the_data_is_told_from_a_data_scale_problem():
+    # masking sets entries to 0 in X's units: on columns centred at 1e4 the noise, not X's
+    # scale (which this fit set), keeps training from starting
+    X = np.random.default_rng(0).normal(size=(200, 8)) + 1e4
+    est = DenoisingAutoEncoder(2, hidden_layer_sizes=(8,), max_iter=2, **CPU)
+    with pytest.raises(FloatingPointError, match=r"under the training noise \(masking\).*"
+                       "centre X first"):
+        est.fit(X)
+    assert not hasattr(est, "net_")
+    DenoisingAutoEncoder(2, hidden_layer_sizes=(8,), max_iter=2, noise="gaussian",
+                         **CPU).fit(X)
+
+
 def test_a_data_scale_problem_is_told_from_a_step_size_one(X):
     est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), max_iter=2, **CPU).fit(X)
     with pytest.raises(FloatingPointError, match="far off the scale"):

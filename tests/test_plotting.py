@@ -66,10 +66,10 @@ def test_filters_and_loss_curve_of_an_imputer_and_a_detector():
         plot_filters(imputer, (8, 8), n_filters=0)
     with pytest.raises(TypeError, match="n_filters must be an instance of int"):
         plot_filters(imputer, (8, 8), n_filters=2.5)
-    with pytest.raises(ValueError, match=r"image_shape=\(7, 7\) holds 49 values"):
-        plot_filters(imputer, (7, 7))
-    with pytest.raises(ValueError, match=r"image_shape=\(63,\) holds 63 values"):
-        plot_filters(imputer, 63)
+    for shape in ((7, 7), 64, (4, 4, 4)):
+        with pytest.raises(ValueError, match=r"is no 2-d shape of a row's 64 values"):
+            plot_filters(imputer, shape)
+    assert len(plot_filters(imputer, (8, -1), n_filters=2).axes) == 2  # as numpy reshapes
     assert plot_loss_curve(imputer).axes[0].get_title() == "AutoEncoderImputer"
 
 
@@ -122,6 +122,8 @@ def test_rows_keep_their_type_and_counts_are_checked():
                  lambda n: plot_comparison({"AE": ae}, X, n_images=n)):
         with pytest.raises(ValueError, match="n_images == -3, must be >= 1"):
             plot(-3)  # was the last rows, as a slice from the end
+        with pytest.raises(TypeError, match="n_images must be an instance of int, not bool"):
+            plot(True)
 
 
 def test_filters_of_a_model_that_is_pca_are_its_components():
