@@ -4,6 +4,8 @@ Autoencoder vs denoising autoencoder filters
 
 First-layer weights of a plain autoencoder and of denoising autoencoders at 25% and 50%
 masking. With corruption, units must pool evidence over strokes instead of copying pixels.
+The models start from random weights (``init="random"``): from the PCA start a noisy model
+whose clean reconstruction does not beat PCA is PCA, and its hidden units go unused.
 The benchmark ``benchmarks/bench_filters.py`` puts a number on how localised the filters are
 (on MNIST: the top 5% of pixels hold 53% of a filter's energy without noise, 72% with 25%
 masking), and below, on natural-image patches, how oriented they are.
@@ -26,7 +28,7 @@ X, _ = load_digits(return_X_y=True)
 X = X / 16
 for ratio in (0.0, 0.25, 0.5):
     dae = DenoisingAutoEncoder(16, hidden_layer_sizes=(64,), noise_ratio=ratio, max_iter=60,
-                               random_state=0).fit(X)
+                               init="random", random_state=0).fit(X)
     fig = plot_filters(dae, (8, 8), n_filters=32)
     fig.suptitle(f"masking ratio {ratio}")
 plt.show()
