@@ -281,11 +281,7 @@ class _NetMixin(_Versioned):
     # ---- configuration ---------------------------------------------------------------
 
     def _architecture(self):
-        architecture = {name: getattr(self, name) for name in self._architecture_params}
-        # 8, [8] and (8,) are one architecture, as in MLPRegressor
-        architecture["hidden_layer_sizes"] = check_hidden_layer_sizes(
-            architecture["hidden_layer_sizes"])
-        return architecture
+        return {name: getattr(self, name) for name in self._architecture_params}
 
     def _build_config(self, **train_overrides):
         """The validated parameters as one FitConfig (called once, at the door)."""

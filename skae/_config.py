@@ -165,7 +165,7 @@ class FitConfig:
 
     def changed_architecture(self, architecture):
         """Names of the architecture parameters that differ from ``architecture``
-        (``hidden_layer_sizes`` 8 and (8,) are one, as in a fit from an older pickle)."""
+        (``hidden_layer_sizes`` 8, [8] and (8,) are one, as in MLPRegressor)."""
         def plain(k, v):
             return np.ravel(v).tolist() if k == "hidden_layer_sizes" else _plain(v)
 
