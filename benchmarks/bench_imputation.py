@@ -219,6 +219,8 @@ def main():
         p.error(f"unknown tables or patterns: {unknown}")
     if args.mnist_only and (args.tables is not None or args.patterns is not None):
         p.error("--mnist-only runs no table: --tables and --patterns do not apply")
+    if args.mnist_only and args.seeds is not None:
+        p.error("--mnist-only runs MNIST with one seed: --seeds does not apply")
     if args.mnist_only and not rates:
         p.error("--mnist-only with no MNIST rate runs nothing"
                 + (": --quick runs MNIST only at the --mnist-rates given" if args.quick else ""))

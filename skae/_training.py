@@ -386,8 +386,9 @@ def train(net, data, *, epochs):
     """Train ``net`` (initialised) for up to ``epochs`` epochs on ``data``.
 
     A KeyboardInterrupt after at least one complete epoch ends training and is reported
-    in the result (the unfinished epoch is dropped from the history); one before that
-    propagates. Any other exception propagates too.
+    in the result (the unfinished epoch is dropped from the history; without a best
+    epoch to restore, the weights kept include its steps and are checked for divergence
+    as the last step is); one before that propagates. Any other exception propagates too.
     """
     before = len(net.history)
     monitor = dict(net.callbacks_)["monitor"]
@@ -403,6 +404,9 @@ def train(net, data, *, epochs):
         interrupted = True
     finally:
         net.drop_graphs()
+    if interrupted and monitor.best_state_ is None:
+        # the weights kept include the unfinished epoch's steps, which no loss has seen
+        monitor.on_train_end(net, X=data)
     ran = len(net.history) - before
     best = monitor.restore_best(net)
     net.module_.eval()

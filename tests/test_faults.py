@@ -183,6 +183,31 @@ def test_ctrl_c_later_keeps_complete_epochs_and_warns(monkeypatch, X, step):
     assert np.isfinite(est.transform(X)).all()
 
 
+def test_ctrl_c_after_a_diverging_step_raises_and_changes_nothing(monkeypatch, X):
+    # the unfinished epoch's steps stay in the weights kept: they are checked as the last
+    # step of a fit is (here the 3rd step, the first of epoch 2, leaves NaN weights)
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), batch_size=150, max_iter=20,
+                                 early_stopping=False, init="random", **CPU)
+    calls = {"n": 0}
+    original = _Net.train_step
+
+    def step(self, batch, **fit_params):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        result = original(self, batch, **fit_params)
+        if calls["n"] == 3:
+            with torch.no_grad():
+                for p in self.module_.parameters():
+                    p.fill_(float("nan"))
+        return result
+
+    monkeypatch.setattr(_Net, "train_step", step)
+    with pytest.raises(FloatingPointError, match="after the last step"):
+        est.fit(X)
+    assert not hasattr(est, "net_") and not hasattr(est, "n_features_in_")
+
+
 def test_ctrl_c_with_held_out_rows_keeps_the_best_epoch(monkeypatch, X):
     est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), batch_size=135, max_iter=20,
                                  **CPU)
