@@ -218,6 +218,18 @@ def warn_at_caller(message, category):
     warnings.warn(message, category, stacklevel=level + 1)
 
 
+def warn_of_empty_columns(stats, method):
+    """Warn when a column of the rows that fix the standardisation has no observed entry."""
+    empty = np.flatnonzero(stats["count"] == 0)
+    if empty.size:
+        named = ", ".join(map(str, empty[:10])) + (", ..." if empty.size > 10 else "")
+        warn_at_caller(
+            f"{method}: column(s) {named} of X have no observed entry (NaN in every row): "
+            "the model learns nothing of them, and their mean is taken as 0"
+            + (", which later partial_fit calls keep" if method == "partial_fit" else "")
+            + ". Drop them, or fit on rows where they are observed.", UserWarning)
+
+
 def fresh_generator(seed):
     return torch.Generator().manual_seed(int(seed))
 
@@ -581,6 +593,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                 f"{X.shape[0]} row(s) do not vary: mean_ is theirs and scale_ 1 (and a "
                 "noise's column spreads 0). Begin with a chunk of rows that spans the data.",
                 UserWarning, stacklevel=5)
+        warn_of_empty_columns(stats, "partial_fit" if incremental else "fit")
         mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
                                                                         stats["mean"]))
         init = self._resolve_init(X.shape[1], n_components)
@@ -592,6 +605,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
             "code_activation": self.code_activation, "tied_weights": self.tied_weights,
             "logits": loss.logits, "residual": init == "pca",
             "missing_indicator": self._missing_indicator,
+            # where a missing entry enters, when the model does not standardise by it
+            "center": None if loss.standardizes else stats["mean"],
         }
         module = AutoEncoder(**spec, generator=fresh_generator(seed))
         if init == "pca":

@@ -10,7 +10,7 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 def column_stats(X):
     """Per-column mean, variance, standard deviation, minimum and maximum (float64) of
-    the observed entries.
+    the observed entries, and their count.
 
     NaN means missing: it is left out of every statistic. A column with no observed
     entry has every statistic 0. ``X`` is never copied whole. The mean and the standard
@@ -22,7 +22,11 @@ def column_stats(X):
     if sp.issparse(X):
         mean, var = mean_variance_axis(X, axis=0)  # ignores NaN
         lo, hi = min_max_axis(X, axis=0, ignore_nan=True)
-        stats = {"mean": mean, "var": var, "std": np.sqrt(var), "min": lo, "max": hi}
+        stored = X.tocoo()
+        count = X.shape[0] - np.bincount(stored.col[np.isnan(stored.data)],
+                                         minlength=X.shape[1])
+        stats = {"mean": mean, "var": var, "std": np.sqrt(var), "min": lo, "max": hi,
+                 "count": count}
     else:
         stats = _dense_column_stats(X)
     return {k: np.nan_to_num(v, nan=0.0) for k, v in stats.items()}
@@ -54,7 +58,8 @@ def _dense_column_stats(X):
         std = np.sqrt(sq / count) * unit
     with np.errstate(over="ignore"):  # values beyond float32 are refused by as_float32_rows
         var = std ** 2
-    return {"mean": mean_units * unit, "var": var, "std": std, "min": lo, "max": hi}
+    return {"mean": mean_units * unit, "var": var, "std": std, "min": lo, "max": hi,
+            "count": count}
 
 
 def _chunks(X):

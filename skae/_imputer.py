@@ -20,7 +20,7 @@ from ._base import (
 from ._config import Count
 from ._data import column_stats
 from ._denoising import DenoisingAutoEncoder
-from ._feeding import forward_in_batches
+from ._feeding import forward_in_batches, n_held_out
 from ._modules import ACTIVATIONS
 from ._training import FillCheck
 
@@ -112,7 +112,9 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
         training. Draws depend on ``random_state`` and on each row's place in the X
         passed to ``transform`` (the hiding is drawn for the whole call, so a row
         alone is drawn differently than among others); the same X gives the same draws
-        on every call. Multiple imputation fits several ``random_state`` values.
+        on every call. Multiple imputation fits several ``random_state`` values. Read
+        in ``fit``, as every parameter here: after ``set_params`` it applies from the
+        next fit (``IterativeImputer`` reads it in ``transform`` too).
     device : str, default="auto"
         Where to train and impute: "auto" (CUDA, else MPS, else the CPU), "cpu",
         "cuda", "cuda:1", "mps".
@@ -279,6 +281,12 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
             # a row with nothing observed has nothing to learn from: it is left out, as
             # scikit-learn's imputers leave it out of their statistics
             X_kept = X_kept[~np.isnan(X_kept).all(axis=1)]
+            if self.early_stopping and len(X_kept) - n_held_out(
+                    len(X_kept), self.validation_fraction) < 1:
+                raise ValueError(
+                    f"early_stopping holds out validation_fraction={self.validation_fraction}"
+                    f" of the rows with an observed entry and needs at least one such row "
+                    f"left to train on; X has {len(X_kept)} of {X.shape[0]} rows.")
             with np.errstate(over="ignore"):
                 Z = (X_kept - mean) / scale
             overflowed = np.isinf(Z).any(axis=0)

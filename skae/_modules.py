@@ -82,16 +82,24 @@ def _own(values):
 class Standardize(nn.Module):
     """``(x - mean) / scale`` with fixed buffers; ``inverse=True`` undoes it.
 
-    Missing (NaN) entries stay NaN, or become 0 (the column's mean) with ``fill=True``.
+    Missing (NaN) entries stay NaN, or, with ``fill=True``, enter at their column's mean
+    (:meth:`filled`). ``center``: those means in X's units, where they are not ``mean``
+    (a model that does not standardise, a pre-trained layer's codes); None: ``mean``.
     The buffers are float32, as the model; :meth:`exact_` gives a float64 copy the
     float64 statistics they were rounded from.
     """
 
-    def __init__(self, mean, scale, inverse=False, fill=False):
+    def __init__(self, mean, scale, inverse=False, fill=False, center=None):
         super().__init__()
         self.register_buffer("mean", _own(mean))
         self.register_buffer("scale", _own(scale))
         self._exact = (np.array(mean, dtype=np.float64), np.array(scale, dtype=np.float64))
+        if center is not None:
+            # where a missing entry enters, in standardised units (rebuilt from
+            # ``center``, never saved: 0 where ``center`` is ``mean``)
+            self._exact_missing = (np.asarray(center, dtype=np.float64) - self._exact[0]) \
+                / self._exact[1]
+            self.register_buffer("missing_value", _own(self._exact_missing), persistent=False)
         self.inverse = inverse
         self.fill = fill
 
@@ -99,23 +107,32 @@ class Standardize(nn.Module):
         """Set float64 buffers to the unrounded statistics (the float64 inference path)."""
         for buffer, exact in zip((self.mean, self.scale), self._exact, strict=True):
             buffer.copy_(torch.as_tensor(exact))
+        if getattr(self, "missing_value", None) is not None:
+            self.missing_value.copy_(torch.as_tensor(self._exact_missing))
         return self
+
+    def filled(self, z, indicator=False):
+        """Standardised ``z`` with its missing entries at their column's mean
+        (:func:`fill_missing`)."""
+        return fill_missing(z, indicator, getattr(self, "missing_value", None))
 
     def forward(self, x):
         if self.inverse:
             return torch.addcmul(self.mean, x, self.scale)
         z = (x - self.mean) / self.scale
-        return fill_missing(z) if getattr(self, "fill", False) else z
+        return self.filled(z) if getattr(self, "fill", False) else z
 
 
-def fill_missing(z, indicator=False):
-    """Standardised values with missing (NaN) entries at 0, their column's mean.
+def fill_missing(z, indicator=False, value=None):
+    """Standardised values with missing (NaN) entries at ``value`` (per column; None: 0),
+    their column's mean.
 
     With ``indicator`` the mask of observed entries follows as further columns:
     (batch, n) -> (batch, 2 n). A missing entry is then told apart from an observed
     one at the mean, as masking noise's zeros are.
     """
-    filled = torch.nan_to_num(z, nan=0.0)
+    filled = torch.nan_to_num(z, nan=0.0) if value is None else torch.where(
+        torch.isnan(z), value, z)
     if not indicator:
         return filled
     return torch.cat([filled, (~torch.isnan(z)).to(filled.dtype)], dim=1)
@@ -127,7 +144,7 @@ def _standardized_pair(standardize, corruption, x, indicator=False):
     target = standardize(x)
     corrupted = corruption(x)
     inputs = target if corrupted is x else standardize(corrupted)
-    return fill_missing(inputs, indicator), target
+    return standardize.filled(inputs, indicator), target
 
 
 class TiedLinear(nn.Module):
@@ -163,7 +180,8 @@ class AutoEncoder(nn.Module):
 
     ``missing_indicator=True`` feeds the encoder the mask of observed entries beside
     the values (:func:`fill_missing`); without it a missing entry enters as its
-    column's mean. Missing entries are never part of the loss's target.
+    column's mean (``center``, where the model does not standardise by it: see
+    :class:`Standardize`). Missing entries are never part of the loss's target.
 
     ``residual=True`` (the PCA start) makes the encoder and the decoder each a
     :class:`Residual`: a linear map beside an MLP branch whose output starts at zero,
@@ -175,12 +193,12 @@ class AutoEncoder(nn.Module):
     def __init__(self, n_features, hidden_layer_sizes, n_components, activation,
                  mean, scale, corruption=None, code_activation="identity",
                  tied_weights=False, logits=False, residual=False, missing_indicator=False,
-                 generator=None):
+                 center=None, generator=None):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes, n_components]
         self.n_features, self.missing_indicator = n_features, missing_indicator
         self.corruption = corruption if corruption is not None else nn.Identity()
-        self.standardize = Standardize(mean, scale)
+        self.standardize = Standardize(mean, scale, center=center)
         in_sizes = [n_features * (2 if missing_indicator else 1), *sizes[1:]]
         if residual and hidden_layer_sizes:
             self.encoder = self._residual_encoder(in_sizes, activation, generator)
@@ -224,7 +242,7 @@ class AutoEncoder(nn.Module):
         return self.decoder(self.encoder(inputs)), (x if self.logits else target)
 
     def encode(self, x):  # (batch, n_features) -> (batch, n_components)
-        return self.encoder(fill_missing(self.standardize(x), self._indicator))
+        return self.encoder(self.standardize.filled(self.standardize(x), self._indicator))
 
     def decode(self, code):  # (batch, n_components) -> (batch, n_features)
         if self.logits:
@@ -364,7 +382,8 @@ class LayerAutoEncoder(nn.Module):
     ``output_activation`` says whether the reconstruction passes through
     ``activation`` (it does where the layer's input is a hidden layer). The first
     layer standardises its input with ``mean`` and ``scale``; later layers pass 0 and
-    1. ``forward`` returns ``(reconstruction, target)`` for :class:`PairLoss`; with
+    1. A missing entry (NaN: in the data, or drawn by ``"missing"`` noise) enters at
+    ``center``, its column's mean in the input's units. ``forward`` returns ``(reconstruction, target)`` for :class:`PairLoss`; with
     ``logits=True`` the reconstruction is logits and the target the raw input, for a
     cross-entropy on data in [0, 1]. ``tied_weights`` makes the decoder ``W^T`` (own
     bias), as in Vincent et al.'s denoising autoencoders.
@@ -372,12 +391,12 @@ class LayerAutoEncoder(nn.Module):
 
     def __init__(self, n_in, n_out, activation, code_activation, output_activation,
                  mean, scale, corruption=None, logits=False, tied_weights=False,
-                 generator=None):
+                 center=None, generator=None):
         super().__init__()
         code_act = [] if code_activation == "identity" else [ACTIVATIONS[code_activation]()]
         out_act = [ACTIVATIONS[activation]()] if output_activation and not logits else []
         self.corruption = corruption if corruption is not None else nn.Identity()
-        self.standardize = Standardize(mean, scale)
+        self.standardize = Standardize(mean, scale, center=center)
         self.encoder = nn.Sequential(linear(n_in, n_out, generator), *code_act)
         decoder = (TiedLinear(self.encoder[0]) if tied_weights
                    else linear(n_out, n_in, generator))
@@ -389,7 +408,7 @@ class LayerAutoEncoder(nn.Module):
         return self.decoder(self.encoder(inputs)), (x if self.logits else target)
 
     def encode(self, x):  # (batch, n_in) -> (batch, n_out)
-        return self.encoder(fill_missing(self.standardize(x)))
+        return self.encoder(self.standardize.filled(self.standardize(x)))
 
 
 class Network(nn.Module):

@@ -70,7 +70,7 @@ def layer_net(config, n_in, n_out, *, first, code_activation, stats, mean, scale
         n_in, n_out, config.architecture["activation"], code_activation,
         output_activation=not first, mean=mean if first else np.zeros(n_in),
         scale=scale if first else 1.0, corruption=corruption, logits=loss.logits,
-        tied_weights=config.architecture["tied_weights"],
+        tied_weights=config.architecture["tied_weights"], center=stats["mean"],
         generator=torch.Generator().manual_seed(seed),
     )
     layer = pre.layer_config(config.train)

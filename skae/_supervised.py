@@ -22,6 +22,7 @@ from ._base import (
     shared_parameter_docs,
     transaction,
     validated,
+    warn_of_empty_columns,
 )
 from ._data import as_float32_rows, column_stats, global_scale
 from ._device import resolve_device
@@ -148,6 +149,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         seed = derive_seed(self.random_state)
         X32, device = as_float32_rows(X), resolve_device(self.device)
         stats = column_stats(X)
+        warn_of_empty_columns(stats, "fit")
         mean, scale = stats["mean"], global_scale(stats["var"], stats["mean"])
         spec = {"n_features": X.shape[1], "n_outputs": n_outputs, "activation": self.activation,
                 "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),

@@ -68,8 +68,12 @@ def _encoder_graph(estimator, X, dtype, opv):
 
     z = ops.OnnxDiv(ops.OnnxSub(X, estimator.mean_.astype(dtype), op_version=opv),
                     np.array([estimator.scale_], dtype=dtype), op_version=opv)
-    # a missing entry enters at its column's mean: 0 once standardised
-    node = ops.OnnxWhere(ops.OnnxIsNaN(z, op_version=opv), np.zeros(1, dtype=dtype), z,
+    # a missing entry enters at its column's mean: 0 once standardised, unless the model
+    # does not standardise by it (a cross-entropy model)
+    standardize = estimator.module_.standardize
+    fill = (standardize._exact_missing if hasattr(standardize, "missing_value")
+            else np.zeros(1))
+    node = ops.OnnxWhere(ops.OnnxIsNaN(z, op_version=opv), fill.astype(dtype), z,
                          op_version=opv)
     return _layer_graph(estimator.module_.encoder, node, dtype, opv)
 

@@ -114,6 +114,13 @@ def test_rows_with_nothing_observed_are_left_out_of_training(cancer, missing_val
     assert not np.isnan(AutoEncoderImputer(**FAST).fit_transform(column)).any()
 
 
+def test_early_stopping_counts_the_rows_with_an_observed_entry():
+    X = np.full((5, 3), np.nan)
+    X[0] = [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="early_stopping .* X has 1 of 5 rows"):
+        AutoEncoderImputer(early_stopping=True, **FAST).fit(X)
+
+
 @pytest.mark.parametrize("scale", [1e-170, 1e160, 1e300])
 def test_fills_follow_the_data_at_any_float64_scale(scale):
     # the column statistics are taken on each column divided by a power of two, so

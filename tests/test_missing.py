@@ -1,5 +1,8 @@
 """NaN means missing: every skae estimator trains on and applies to incomplete data."""
 
+import pickle
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -14,7 +17,7 @@ from skae import (
     StackedAutoEncoderRegressor,
 )
 from skae._data import check_observed_rows, column_stats, may_hold_nan, pca_basis
-from skae._modules import PairLoss, fill_missing
+from skae._modules import LayerAutoEncoder, PairLoss, fill_missing
 from skae.noise import missing
 
 FAST = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0, "device": "cpu"}
@@ -82,6 +85,45 @@ def test_fill_missing_and_its_indicator():
     assert fill_missing(z, indicator=True).tolist() == [[1.0, 0.0, 1.0, 0.0]]
 
 
+CROSS_ENTROPY = {"activation": "sigmoid", "reconstruction_loss": "cross_entropy"}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: AutoEncoderTransformer(4, **CROSS_ENTROPY, **FAST),
+    lambda: DenoisingAutoEncoder(4, noise="missing", **CROSS_ENTROPY, **FAST),
+    lambda: StackedAutoEncoder(4, pretrain_max_iter=2, **CROSS_ENTROPY, **FAST),
+], ids=["ae", "dae", "stacked"])
+def test_a_missing_entry_enters_at_its_column_mean_without_standardisation(make, digits):
+    # a cross-entropy model does not standardise (mean_ 0): a missing entry must still
+    # enter as its column's mean, not as 0
+    X = holes(digits / 16)
+    est = make().fit(X)
+    assert not est.mean_.any()
+    row = X[:1].copy()
+    row[0, 20] = np.nan
+    at_mean, at_zero = row.copy(), row.copy()
+    at_mean[0, 20], at_zero[0, 20] = np.nanmean(X[:, 20]), 0.0
+    np.testing.assert_allclose(est.transform(row), est.transform(at_mean), rtol=1e-6)
+    assert not np.allclose(est.transform(row), est.transform(at_zero))
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.transform(row), est.transform(row))
+
+
+def test_missing_noise_is_not_masking_under_cross_entropy(digits):
+    fit = dict(CROSS_ENTROPY, **FAST, early_stopping=False)
+    X = digits / 16
+    masking = DenoisingAutoEncoder(4, noise="masking", **fit).fit(X)
+    missing_ = DenoisingAutoEncoder(4, noise="missing", **fit).fit(X)
+    assert masking.loss_curve_ != missing_.loss_curve_
+
+
+def test_a_pretrained_layer_fills_a_missing_code_at_its_mean():
+    layer = LayerAutoEncoder(3, 2, "relu", "relu", True, mean=np.zeros(3), scale=1.0,
+                             center=np.array([0.5, 2.0, 0.0]))
+    x = torch.tensor([[np.nan, 1.0, np.nan]])
+    torch.testing.assert_close(layer.encode(x), layer.encode(torch.tensor([[0.5, 1.0, 0.0]])))
+
+
 def test_missing_noise_hides_entries_as_nan():
     x = torch.ones(200, 50)
     hidden = torch.isnan(missing(x, 0.3, {}, torch.Generator().manual_seed(0)))
@@ -131,6 +173,28 @@ def test_an_entirely_missing_row_is_an_error_naming_it(method, digits):
     bad[7] = np.nan
     with pytest.raises(ValueError, match="Row 7 of X is entirely missing"):
         getattr(ae, method)(bad)
+
+
+@pytest.mark.parametrize("make, method", [
+    (lambda: AutoEncoderTransformer(4, **FAST), "fit"),
+    (lambda: AutoEncoderTransformer(4, **FAST), "partial_fit"),
+    (lambda: StackedAutoEncoderRegressor(**FAST), "fit"),
+])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_column_with_nothing_observed_warns(digits, make, method, sparse):
+    X = holes(digits)
+    X[:, [3, 9]] = np.nan
+    X = sp.csr_matrix(np.nan_to_num(X, nan=-1.0)) if sparse else X
+    if sparse:
+        X.data[X.data == -1.0] = np.nan
+    args = (X, digits[:, 30]) if "Regressor" in repr(make()) else (X,)
+    with pytest.warns(UserWarning, match=rf"{method}: column\(s\) 3, 9 of X have no observed"):
+        getattr(make(), method)(*args)
+    # a later chunk's empty column is only missing: the standardisation is already set
+    est = AutoEncoderTransformer(4, **FAST).partial_fit(holes(digits))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est.partial_fit(X)
 
 
 def test_infinity_is_still_an_error(digits):

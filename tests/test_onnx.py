@@ -51,6 +51,18 @@ def test_onnx_encoder_fills_missing_entries_as_transform_does(digits, est, dtype
     np.testing.assert_allclose(out, est.transform(X), atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_onnx_encoder_fills_missing_entries_of_a_cross_entropy_model(digits, dtype):
+    # such a model does not standardise: a missing entry enters at its column's mean
+    register_converters()
+    X = (digits[0][:200] / 16).astype(dtype)
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=(16,), activation="sigmoid",
+                                 reconstruction_loss="cross_entropy", **FAST).fit(X)
+    X[0, 20] = X[3, 10] = np.nan
+    out = run(skl2onnx.to_onnx(est, X[:1]), X)[0]
+    np.testing.assert_allclose(out, est.transform(X), atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize("activation", ["identity", "relu"])
 def test_onnx_encoder_casts_integer_input_to_float(digits, activation):
     register_converters()
