@@ -188,8 +188,8 @@ class AutoEncoderTransformer(_BaseAutoEncoder):
         self.reconstruction_loss = reconstruction_loss
         self.init = init
 
-    def _corruption(self, stats, seed):
+    def _corruption(self, config, stats, seed):
         return None
 
-    def _resolve_init(self, n_features, n_components):
-        return resolve_init(self, n_features, n_components)
+    def _resolve_init(self, config, n_features, n_components):
+        return resolve_init(config.architecture, n_features, n_components)

@@ -466,11 +466,12 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     # ---- the hooks a subclass supplies ------------------------------------------------
 
     @abstractmethod
-    def _corruption(self, stats, seed):
-        """The training-time corruption layer (seeded with ``seed``), or None."""
+    def _corruption(self, config, stats, seed):
+        """The training-time corruption layer ``config`` (a FitConfig) implies, seeded
+        with ``seed``, or None."""
 
-    def _resolve_init(self, n_features, n_components):
-        """How the model starts: "pca" or "random" (the ``init_`` attribute)."""
+    def _resolve_init(self, config, n_features, n_components):
+        """How the model ``config`` describes starts: "pca" or "random" (``init_``)."""
         return "random"
 
     def _pretrain(self, module, spec, X, stats, config, seed, device):
@@ -534,36 +535,37 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         X = validated(self, X, reset=not warm, accept_sparse="csr")
         overrides = ({"max_iter": 1, "early_stopping": False,
                       "learning_rate_schedule": "constant"} if incremental else {})
+        # the parameters are read here, at the door: the fit uses these alone
+        random_state, device = self.random_state, resolve_device(self.device)
         config = self._build_config(**overrides)
         if warm:
             self._check_warm_start(config)
         stats = column_stats(X)
         config.loss.check(stats)  # warm or new: cross-entropy needs X in [0, 1]
-        seed = derive_seed(self.random_state, self.n_iter_ if warm else 0)
+        seed = derive_seed(random_state, self.n_iter_ if warm else 0)
         X32 = as_float32_rows(X)
-        device = resolve_device(self.device)
         data = TensorData(to_torch(X32, device), device=device,
                           generator=fresh_generator(seed))
         train_data, valid = data, None
         if config.train.early_stopping:
             # a warm start holds out the rows the first fit held out (same X, seed)
-            split = derive_seed(self.random_state) if warm else seed
+            split = derive_seed(random_state) if warm else seed
             train_data, valid = hold_out(data, config.train.validation_fraction, split)
-            valid = self._held_out(valid, split)
+            valid = self._held_out(valid, config, split)
         complete = not may_hold_nan(X)  # the loss need not mask missing targets
         if warm:
-            self._fit_warm(X, train_data, valid, config, device, incremental, complete)
+            self._fit_warm(train_data, valid, config, device, seed, incremental, complete)
         else:
             self._fit_new(X, X32, stats, train_data, valid, config, device, seed,
                           incremental, complete)
 
-    def _fit_warm(self, X, train_data, valid, config, device, incremental, complete):
+    def _fit_warm(self, train_data, valid, config, device, seed, incremental, complete):
         # the weights the call starts from are a candidate too (its epoch 0): held-out
         # rows never end a warm start worse than it began
         monitor = Monitor(patience=config.train.n_iter_no_change, tol=config.train.tol,
                           valid=valid, keep_start=True)
         net = self._warm_net(config, monitor, device, complete)
-        self._update_corruption(net.module_, derive_seed(self.random_state, self.n_iter_))
+        self._update_corruption(net.module_, config, seed)
         result = self._train(net, train_data, epochs=config.train.max_iter,
                              incremental=incremental)
         # epochs count over all calls, as n_iter_ and loss_curve_ do
@@ -576,17 +578,18 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         else:
             self.best_epoch_ = before + result.best_epoch
 
-    def _held_out(self, valid, seed):
+    def _held_out(self, valid, config, seed):
         """What early stopping monitors on the held-out rows (:func:`held_out_loss`)."""
         return valid
 
-    def _update_corruption(self, module, seed):
-        """Carry a changed noise or noise ratio over to the module, reseeded (warm starts)."""
+    def _update_corruption(self, module, config, seed):
+        """Carry ``config``'s noise and noise ratio over to the module, reseeded (warm
+        starts)."""
 
     def _fit_new(self, X, X32, stats, train_data, valid, config, device, seed, incremental,
                  complete):
-        loss = config.loss
-        n_components = self._check_n_components(X.shape[1])
+        loss, architecture = config.loss, config.architecture
+        n_components = self._check_n_components(architecture["n_components"], X.shape[1])
         if incremental and loss.standardizes and not np.any(stats["var"] > 0):
             warnings.warn(
                 f"partial_fit standardises every call with its first call's rows, and these "
@@ -596,13 +599,14 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         warn_of_empty_columns(stats, "partial_fit" if incremental else "fit")
         mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
                                                                         stats["mean"]))
-        init = self._resolve_init(X.shape[1], n_components)
+        init = self._resolve_init(config, X.shape[1], n_components)
         spec = {
             "n_features": X.shape[1],
-            "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
-            "n_components": n_components, "activation": self.activation,
-            "mean": mean, "scale": scale, "corruption": self._corruption(stats, seed),
-            "code_activation": self.code_activation, "tied_weights": self.tied_weights,
+            "hidden_layer_sizes": check_hidden_layer_sizes(architecture["hidden_layer_sizes"]),
+            "n_components": n_components, "activation": architecture["activation"],
+            "mean": mean, "scale": scale, "corruption": self._corruption(config, stats, seed),
+            "code_activation": architecture["code_activation"],
+            "tied_weights": architecture["tied_weights"],
             "logits": loss.logits, "residual": init == "pca",
             "missing_indicator": self._missing_indicator,
             # where a missing entry enters, when the model does not standardise by it
@@ -633,8 +637,8 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
     def _module_class(self):
         return AutoEncoder
 
-    def _check_n_components(self, n_features):
-        n_components = n_features if self.n_components is None else self.n_components
+    def _check_n_components(self, n_components, n_features):
+        n_components = n_features if n_components is None else n_components
         if n_components > n_features and not self._allow_overcomplete:
             raise ValueError(
                 f"n_components={n_components} must be at most the number of features "
@@ -747,26 +751,28 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
 INIT_CONSTRAINTS = {"init": [StrOptions({"auto", "pca", "random"})]}
 
 
-def resolve_init(estimator, n_features, n_components):
-    """``estimator.init`` resolved to "pca" or "random".
+def resolve_init(architecture, n_features, n_components):
+    """``architecture["init"]`` (a FitConfig's) resolved to "pca" or "random".
 
     "auto" is "pca" where the model can represent PCA (a linear code, squared error, a
     code no wider than the input), else "random"; "pca" where it cannot is a ValueError
     naming ``init`` and the parameter in the way.
     """
     in_the_way = []
-    if estimator.code_activation != "identity":
-        in_the_way.append(f"code_activation={estimator.code_activation!r}")
-    if not LOSSES[estimator.reconstruction_loss].in_data_units:
-        in_the_way.append(f"reconstruction_loss={estimator.reconstruction_loss!r}")
+    code_activation, loss = architecture["code_activation"], architecture["reconstruction_loss"]
+    if code_activation != "identity":
+        in_the_way.append(f"code_activation={code_activation!r}")
+    if not LOSSES[loss].in_data_units:
+        in_the_way.append(f"reconstruction_loss={loss!r}")
     if n_components > n_features:
         in_the_way.append(f"n_components={n_components} > n_features={n_features}")
-    if estimator.init == "pca" and in_the_way:
+    init = architecture["init"]
+    if init == "pca" and in_the_way:
         raise ValueError(
             f"init='pca' starts the model at PCA, which a model with "
             f"{' and '.join(in_the_way)} cannot represent; use init='random' or 'auto'."
         )
-    return "pca" if estimator.init != "random" and not in_the_way else "random"
+    return "pca" if init != "random" and not in_the_way else "random"
 
 
 def _start_at_pca(module, X, rows, mean, scale, n_components, seed):

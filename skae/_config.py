@@ -148,8 +148,17 @@ class PretrainConfig:
 
 
 @dataclass(frozen=True)
+class NoiseConfig:
+    """How a denoising model corrupts its input in training (a warm start may change it)."""
+
+    noise: str
+    ratio: float
+
+
+@dataclass(frozen=True)
 class FitConfig:
-    """Everything a fit was configured with: the training setup and the architecture.
+    """Everything a fit was configured with: the training setup, the architecture, the
+    pre-training and the training noise.
 
     ``architecture`` holds the parameters that fix the model's shape (a warm start or
     ``partial_fit`` that changes one of them raises a ValueError naming it).
@@ -158,6 +167,7 @@ class FitConfig:
     train: TrainConfig
     architecture: dict = field(default_factory=dict)
     pretrain: PretrainConfig | None = None
+    noise: NoiseConfig | None = None
 
     @property
     def loss(self):
@@ -175,7 +185,8 @@ class FitConfig:
     def to_dict(self):
         return {"train": self.train.to_dict(),
                 "architecture": {k: _plain(v) for k, v in self.architecture.items()},
-                "pretrain": None if self.pretrain is None else asdict(self.pretrain)}
+                "pretrain": None if self.pretrain is None else asdict(self.pretrain),
+                "noise": None if self.noise is None else asdict(self.noise)}
 
     @classmethod
     def from_dict(cls, values):
@@ -183,8 +194,9 @@ class FitConfig:
         if pretrain is not None:
             pretrain = PretrainConfig(**{**pretrain,
                                          "noise_ratios": tuple(pretrain["noise_ratios"])})
+        noise = values.get("noise")  # absent from older saves
         return cls(TrainConfig.from_dict(values["train"]), dict(values["architecture"]),
-                   pretrain)
+                   pretrain, None if noise is None else NoiseConfig(**noise))
 
 
 def _plain(value):

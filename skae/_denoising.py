@@ -1,10 +1,12 @@
 """DenoisingAutoEncoder: an autoencoder that corrupts its input while training."""
 
+from dataclasses import replace
 from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import INIT_CONSTRAINTS, _BaseAutoEncoder, resolve_init, shared_parameter_docs
+from ._config import NoiseConfig
 from ._modules import Corruption
 from .noise import NOISES, check_noise_ratio
 
@@ -198,18 +200,21 @@ class DenoisingAutoEncoder(_BaseAutoEncoder):
 
     def _build_config(self, **train_overrides):
         check_noise_ratio(self.noise, self.noise_ratio, type(self).__name__)
-        return super()._build_config(**train_overrides)
+        return replace(super()._build_config(**train_overrides),
+                       noise=NoiseConfig(self.noise, float(self.noise_ratio)))
 
-    def _corruption(self, stats, seed):
-        return Corruption.from_stats(self.noise, self.noise_ratio, stats).seed(seed)
+    def _corruption(self, config, stats, seed):
+        return Corruption.from_stats(config.noise.noise, config.noise.ratio, stats).seed(seed)
 
-    def _update_corruption(self, module, seed):
-        module.corruption.noise, module.corruption.ratio = self.noise, float(self.noise_ratio)
+    def _update_corruption(self, module, config, seed):
+        module.corruption.noise, module.corruption.ratio = config.noise.noise, config.noise.ratio
         module.corruption.seed(seed)
 
-    def _resolve_init(self, n_features, n_components):
-        if self.init == "auto" and self.noise_ratio > 0 and n_components >= n_features:
+    def _resolve_init(self, config, n_features, n_components):
+        architecture = config.architecture
+        if (architecture["init"] == "auto" and config.noise.ratio > 0
+                and n_components >= n_features):
             # PCA with every component is the identity, whose clean reconstruction of the
             # held-out rows no noisy fit beats: the PCA start would always be kept
             return "random"
-        return resolve_init(self, n_features, n_components)
+        return resolve_init(architecture, n_features, n_components)

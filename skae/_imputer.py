@@ -36,10 +36,10 @@ class _ImputingAutoEncoder(DenoisingAutoEncoder):
     _missing_indicator = True
     _warn_on_version = False  # the AutoEncoderImputer owning it warns
 
-    def _held_out(self, valid, seed):
-        if self.noise_ratio == 0:  # nothing to hide: the reconstruction of what it is given
+    def _held_out(self, valid, config, seed):
+        if config.noise.ratio == 0:  # nothing to hide: the reconstruction of what it is given
             return valid
-        return FillCheck(valid, float(self.noise_ratio), derive_seed(seed, 1))
+        return FillCheck(valid, config.noise.ratio, derive_seed(seed, 1))
 
 
 # the DenoisingAutoEncoder parameters the imputer passes on as they are

@@ -198,7 +198,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         n_layers = len(check_hidden_layer_sizes(self.hidden_layer_sizes)) + 1
         return pretrain_config(self, n_layers)
 
-    def _corruption(self, stats, seed):
+    def _corruption(self, config, stats, seed):
         return None
 
     def _pretrain(self, module, spec, X, stats, config, seed, device):
@@ -208,8 +208,8 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         check_pretraining_data(config, stats, len(hidden), type(self).__name__)
         layers, curves = pretrain_stack(
             X, (*hidden, spec["n_components"]), config, stats=stats, mean=spec["mean"],
-            scale=spec["scale"], top_activation=self.code_activation, device=device, seed=seed,
-            say=self._say,
+            scale=spec["scale"], top_activation=config.architecture["code_activation"],
+            device=device, seed=seed, say=self._say,
         )
         load_encoder_weights(layers, linears(module.encoder))
         load_decoder_weights(layers, module.decoder)

@@ -144,15 +144,19 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         if sp.issparse(y):
             raise ValueError(f"{type(self).__name__} needs a dense y; got a sparse matrix.")
         X, y = validated(self, X, y, accept_sparse="csr", multi_output=self._multi_output)
+        # the parameters are read here, at the door: the fit uses these alone
+        seed, device = derive_seed(self.random_state), resolve_device(self.device)
         config = self._build_config()
         targets, rows, n_outputs = self._prepare_targets(y)
-        seed = derive_seed(self.random_state)
-        X32, device = as_float32_rows(X), resolve_device(self.device)
+        X32 = as_float32_rows(X)
         stats = column_stats(X)
         warn_of_empty_columns(stats, "fit")
         mean, scale = stats["mean"], global_scale(stats["var"], stats["mean"])
-        spec = {"n_features": X.shape[1], "n_outputs": n_outputs, "activation": self.activation,
-                "hidden_layer_sizes": check_hidden_layer_sizes(self.hidden_layer_sizes),
+        architecture = config.architecture
+        spec = {"n_features": X.shape[1], "n_outputs": n_outputs,
+                "activation": architecture["activation"],
+                "hidden_layer_sizes": check_hidden_layer_sizes(
+                    architecture["hidden_layer_sizes"]),
                 "mean": mean, "scale": scale}
         module = Network(**spec, generator=fresh_generator(seed))
         curves = self._pretrain(module, spec, X32, stats, config, seed, device)
@@ -176,7 +180,8 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         check_pretraining_data(config, stats, len(sizes), type(self).__name__)
         layers, curves = pretrain_stack(
             X, sizes, config, stats=stats, mean=spec["mean"], scale=spec["scale"],
-            top_activation=self.activation, device=device, seed=seed, say=self._say,
+            top_activation=config.architecture["activation"], device=device, seed=seed,
+            say=self._say,
         )
         load_encoder_weights(layers, linears(module.hidden))
         return curves

@@ -92,3 +92,33 @@ def test_set_params_after_fit_changes_no_output(est):
                or not np.array_equal(after[m], before[m], equal_nan=True) for m in before):
             changed.append(name)
     assert changed == []
+
+
+NETS = [est for est in ESTIMATORS if hasattr(est, "_build_config")]
+
+
+@pytest.mark.parametrize("est", NETS, ids=lambda est: type(est).__name__)
+def test_a_fit_reads_its_parameters_once_at_the_door(monkeypatch, est):
+    # every parameter changed right after the configuration is built: the fit, which
+    # takes that configuration alone, comes out as without the change
+    X, y = load_iris(return_X_y=True)
+    if isinstance(est, StackedAutoEncoderRegressor):
+        y = X[:, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = outputs(copy.deepcopy(est).fit(X, y), X, y)
+        original = type(est)._build_config
+
+        def build_then_change(self, **overrides):
+            config = original(self, **overrides)
+            for name, value in self.get_params(deep=False).items():
+                if (other := other_value(name, value)) is not None:
+                    setattr(self, name, other)
+            return config
+
+        monkeypatch.setattr(type(est), "_build_config", build_then_change)
+        fitted = copy.deepcopy(est).fit(X, y)
+    monkeypatch.undo()
+    fitted.set_params(**est.get_params(deep=False))  # as it was asked to fit
+    got = outputs(fitted, X, y)
+    assert [m for m in expected if not np.array_equal(got[m], expected[m])] == []
