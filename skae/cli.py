@@ -323,6 +323,10 @@ def compare(args):
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     log(f"{source}: {X.shape[0]} rows x {X.shape[1]} features, n_components={n_components}, "
         f"--scale {args.scale}")
+    if names and all(map(_is_number, names)) and not all(n.isdigit() for n in names):
+        # a CSV's first row names its columns; one of numbers (not 0, 1, ...) is likely data
+        log(f"note: the first row of {source}, read as the column names, holds numbers only "
+            f"({', '.join(names[:3])}, ...): if it is data, add a header row")
     rows = [evaluate(name, model, (X_train, X_test, y_train, y_test), kind, log)
             for name, model in make_models(n_components, args.max_iter, args.device,
                                            args.random_state).items()]

@@ -275,3 +275,15 @@ def test_the_table_marks_a_model_that_kept_its_pca_start():
     dae, ae = lines[-3], lines[-2]
     assert dae.endswith("  *") and not ae.endswith("*")
     assert "1.600" in ae  # the same digits in every row
+
+
+def test_a_first_row_of_numbers_is_named_as_likely_data(tmp_path, capsys):
+    X = np.random.default_rng(0).normal(size=(40, 6)).round(3)
+    noisy = ["--max-iter", "2", "--n-components", "2", "--device", "cpu"]
+    assert main(["compare", str(_csv(tmp_path / "raw.csv", X[1:], names=list(map(str, X[0])))),
+                 *noisy]) == 0
+    assert "holds numbers only" in capsys.readouterr().err
+    # pandas' default header (0, 1, ...) is a header
+    assert main(["compare", str(_csv(tmp_path / "ints.csv", X, names=list("012345"))),
+                 *noisy]) == 0
+    assert "holds numbers only" not in capsys.readouterr().err

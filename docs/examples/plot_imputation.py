@@ -34,13 +34,13 @@ for name, X_filled in filled.items():
 assert np.array_equal(filled["AutoEncoderImputer"][~missing], X[~missing])
 
 # %%
-# Originals, the images with their holes (grey), and the two imputers' fills:
+# Originals, the images with their holes (red), and the two imputers' fills:
 rows = {"original": X, "with holes": X_missing, **filled}
 fig, axes = plt.subplots(len(rows), 8, figsize=(8, 1.1 * len(rows)))
 for r, (name, images) in enumerate(rows.items()):
     for c in range(8):
         image = np.ma.masked_invalid(images[c].reshape(8, 8))
-        cmap = plt.get_cmap("gray_r").with_extremes(bad="tab:gray")
+        cmap = plt.get_cmap("gray_r").with_extremes(bad="tab:red")
         axes[r, c].imshow(image, cmap=cmap, vmin=0, vmax=16)
         axes[r, c].set_xticks([])
         axes[r, c].set_yticks([])
