@@ -345,6 +345,9 @@ class _NetMixin(_Versioned):
     def _train(self, net, data, *, epochs, incremental):
         """Train ``net`` through the engine; warn as its result says; return the result."""
         result = train(net, data, epochs=epochs)
+        if result.interrupted and result.best_epoch is None:
+            # the weights kept include the cut epoch's steps, which no loss has seen
+            dict(net.callbacks_)["monitor"].check_last_steps(net, data, interrupted=True)
         if result.interrupted:
             warn_at_caller(
                 f"Training was interrupted after {result.epochs} complete epoch(s) of this "

@@ -22,8 +22,11 @@ def column_stats(X):
     if sp.issparse(X):
         mean, var = mean_variance_axis(X, axis=0)  # ignores NaN
         lo, hi = min_max_axis(X, axis=0, ignore_nan=True)
-        stored = X.tocoo()
-        count = X.shape[0] - np.bincount(stored.col[np.isnan(stored.data)],
+        rows = X.tocsr()
+        if not rows.has_canonical_format:  # a cell stored twice is one entry (their sum)
+            rows = rows.copy()
+            rows.sum_duplicates()
+        count = X.shape[0] - np.bincount(rows.indices[np.isnan(rows.data)],
                                          minlength=X.shape[1])
         stats = {"mean": mean, "var": var, "std": np.sqrt(var), "min": lo, "max": hi,
                  "count": count}

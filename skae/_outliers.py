@@ -266,7 +266,12 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
                 if 0 < len(kept) < len(X):
                     self.n_trimmed_ = len(X) - len(kept)
                     rows = kept
-                    errors, Z = self._fit_estimator(X, rows)
+                    with warnings.catch_warnings():
+                        # the trimmed rows' own: a column observed only in trimmed rows
+                        # is not the user's empty column (the first fit warned of those)
+                        warnings.filterwarnings("ignore", message=".*no observed entry",
+                                                category=UserWarning)
+                        errors, Z = self._fit_estimator(X, rows)
             scores = self._anomaly(errors, self._fit_neighbours(Z, rows))
             self.offset_ = float(self._offset(-scores))
             self.threshold_ = -self.offset_

@@ -289,12 +289,19 @@ class Monitor(Callback):
             raise StopTraining
 
     def on_train_end(self, net, X=None, **kwargs):
-        # the last epoch's steps, which no epoch's loss has seen (an epoch of one batch,
-        # a partial_fit of one epoch): the loss after them, in eval mode (no noise drawn),
-        # through the plain module (no compile for a mode training never runs in)
+        self.check_last_steps(net, X)
+
+    def check_last_steps(self, net, X, interrupted=False):
+        """Raise on divergence in the steps no epoch's loss has seen: the last epoch's (an
+        epoch of one batch, a partial_fit of one epoch), or with ``interrupted`` those of
+        the epoch a Ctrl-C cut short. The loss after them is measured in eval mode (no
+        noise drawn), through the plain module (no compile for a mode training never
+        runs in)."""
         if self.epochs_:
-            self._check_divergence(net, evaluate(net, _head(X), plain=True),
-                                   f"after the last step (epoch {len(net.history)})")
+            epoch = len(net.history) + (1 if interrupted else 0)
+            when = (f"in the interrupted epoch {epoch}" if interrupted
+                    else f"after the last step (epoch {epoch})")
+            self._check_divergence(net, evaluate(net, _head(X), plain=True), when)
 
     def restore_best(self, net):
         """Load the best epoch's weights, when they were kept; return that epoch.
@@ -387,8 +394,9 @@ def train(net, data, *, epochs):
 
     A KeyboardInterrupt after at least one complete epoch ends training and is reported
     in the result (the unfinished epoch is dropped from the history; without a best
-    epoch to restore, the weights kept include its steps and are checked for divergence
-    as the last step is); one before that propagates. Any other exception propagates too.
+    epoch to restore, the weights kept include its steps: a caller that keeps them
+    checks them with :meth:`Monitor.check_last_steps`); one before that propagates. Any
+    other exception propagates too.
     """
     before = len(net.history)
     monitor = dict(net.callbacks_)["monitor"]
@@ -404,9 +412,6 @@ def train(net, data, *, epochs):
         interrupted = True
     finally:
         net.drop_graphs()
-    if interrupted and monitor.best_state_ is None:
-        # the weights kept include the unfinished epoch's steps, which no loss has seen
-        monitor.on_train_end(net, X=data)
     ran = len(net.history) - before
     best = monitor.restore_best(net)
     net.module_.eval()

@@ -60,6 +60,11 @@ def _column(values, name, path):
                         f"row {row})") from None
 
 
+def _numbers_only(names):
+    """Whether every name is a number (a blank one is not)."""
+    return all(name.strip() and _is_number(name) for name in names)
+
+
 def _is_number(text):
     try:
         _number(text)
@@ -87,7 +92,9 @@ def _load_csv(path, label_column):
                         f"{len(body[uneven - 1])} fields, the header {len(header)}")
     repeated = next((name for i, name in enumerate(header) if name in header[:i]), None)
     if repeated is not None:
-        raise DataError(f"{path}: the header names column {repeated!r} more than once")
+        raise DataError(f"{path}: the header names column {repeated!r} more than once"
+                        + (" (its first row holds numbers only: is it data? the file "
+                           "needs a header row)" if _numbers_only(header) else ""))
     columns = dict(zip(header, zip(*body, strict=True), strict=True))
     y = None
     if label_column is not None:
@@ -323,10 +330,14 @@ def compare(args):
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     log(f"{source}: {X.shape[0]} rows x {X.shape[1]} features, n_components={n_components}, "
         f"--scale {args.scale}")
-    if names and all(map(_is_number, names)) and not all(n.isdigit() for n in names):
-        # a CSV's first row names its columns; one of numbers (not 0, 1, ...) is likely data
+    if names and _numbers_only(names) and names != [str(i) for i in range(len(names))]:
+        # a CSV's first row names its columns; one of numbers (not pandas' 0, 1, ...) is
+        # likely data
         log(f"note: the first row of {source}, read as the column names, holds numbers only "
             f"({', '.join(names[:3])}, ...): if it is data, add a header row")
+    if names and "" in names:
+        log(f"note: column {names.index('')} of {source} has no name, as the index column "
+            "pandas' to_csv writes has: it is read as a feature (write with index=False)")
     rows = [evaluate(name, model, (X_train, X_test, y_train, y_test), kind, log)
             for name, model in make_models(n_components, args.max_iter, args.device,
                                            args.random_state).items()]

@@ -283,7 +283,18 @@ def test_a_first_row_of_numbers_is_named_as_likely_data(tmp_path, capsys):
     assert main(["compare", str(_csv(tmp_path / "raw.csv", X[1:], names=list(map(str, X[0])))),
                  *noisy]) == 0
     assert "holds numbers only" in capsys.readouterr().err
-    # pandas' default header (0, 1, ...) is a header
+    # pandas' default header (0, 1, ...) is a header; its index column has no name
     assert main(["compare", str(_csv(tmp_path / "ints.csv", X, names=list("012345"))),
                  *noisy]) == 0
     assert "holds numbers only" not in capsys.readouterr().err
+    assert main(["compare", str(_csv(tmp_path / "index.csv", X, names=["", *"01234"])),
+                 *noisy]) == 0
+    err = capsys.readouterr().err
+    assert "holds numbers only" not in err and "column 0 of" in err and "index=False" in err
+    counts = np.random.default_rng(0).poisson(5, (40, 6))  # integer data, no header
+    assert main(["compare", str(_csv(tmp_path / "counts.csv", counts,
+                                     names=["3", "7", "1", "9", "4", "6"])), *noisy]) == 0
+    assert "holds numbers only" in capsys.readouterr().err
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("1,1,2\n3,4,5\n6,7,8\n")
+    _one_error_line(capsys, ["compare", str(repeated), *noisy], "needs a header row")

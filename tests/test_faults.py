@@ -203,9 +203,34 @@ def test_ctrl_c_after_a_diverging_step_raises_and_changes_nothing(monkeypatch, X
         return result
 
     monkeypatch.setattr(_Net, "train_step", step)
-    with pytest.raises(FloatingPointError, match="after the last step"):
+    with pytest.raises(FloatingPointError, match="in the interrupted epoch 2"):
         est.fit(X)
     assert not hasattr(est, "net_") and not hasattr(est, "n_features_in_")
+
+
+def test_ctrl_c_after_a_diverging_step_in_pretraining_propagates(monkeypatch, X):
+    # pre-training is never cut short: the interrupt reaches the caller, whatever the
+    # weights it leaves behind (the fit is rolled back)
+    est = StackedAutoEncoder(4, hidden_layer_sizes=(8,), batch_size=150, pretrain_max_iter=3,
+                             **CPU)
+    calls = {"n": 0}
+    original = _Net.train_step
+
+    def step(self, batch, **fit_params):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        result = original(self, batch, **fit_params)
+        if calls["n"] == 3:
+            with torch.no_grad():
+                for p in self.module_.parameters():
+                    p.mul_(1e6)
+        return result
+
+    monkeypatch.setattr(_Net, "train_step", step)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X)
+    assert not hasattr(est, "net_")
 
 
 def test_ctrl_c_with_held_out_rows_keeps_the_best_epoch(monkeypatch, X):

@@ -44,6 +44,11 @@ def test_column_stats_leave_missing_entries_out():
     np.testing.assert_allclose(stats["max"], [3.0, 0.0, 7.0])
     sparse = column_stats(sp.csr_matrix(np.nan_to_num(X, nan=0.0)))
     assert np.all(np.isfinite(sparse["mean"]))
+    assert stats["count"].tolist() == [2, 0, 2]
+    # a cell stored twice is one entry; implicit zeros are observed
+    twice = sp.csr_matrix((np.array([np.nan, np.nan, 5.0, 1.0, 2.0]), np.array([0, 0, 1, 0, 1]),
+                           np.array([0, 3, 5])), shape=(2, 3))
+    assert column_stats(twice)["count"].tolist() == [1, 2, 2]
 
 
 def test_pca_basis_counts_missing_entries_as_the_mean():

@@ -339,3 +339,21 @@ def test_default_estimator_takes_a_column_missing_everywhere():
     X[:, 2] = np.nan
     detector = ReconstructionOutlierDetector(random_state=0).fit(X)
     assert np.isfinite(detector.score_samples(X)).all()
+
+
+def test_the_robust_refit_does_not_call_a_column_of_trimmed_rows_empty():
+    # column 3 is observed in the four outlying rows only: trimmed, the refit's rows miss
+    # it, which is not the user's empty column
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    X[:, 3] = np.nan
+    X[:4, :3] += 25
+    X[:4, 3] = 30 + rng.normal(size=4)
+    est = ReconstructionOutlierDetector(
+        AutoEncoderTransformer(2, hidden_layer_sizes=(4,), max_iter=3, device="cpu",
+                               random_state=0), random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X)
+    assert est.n_trimmed_ == 4
+    assert not [w for w in caught if "no observed entry" in str(w.message)]
