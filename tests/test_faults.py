@@ -183,11 +183,9 @@ def test_ctrl_c_later_keeps_complete_epochs_and_warns(monkeypatch, X, step):
     assert np.isfinite(est.transform(X)).all()
 
 
-def test_ctrl_c_after_a_diverging_step_raises_and_changes_nothing(monkeypatch, X):
-    # the unfinished epoch's steps stay in the weights kept: they are checked as the last
-    # step of a fit is (here the 3rd step, the first of epoch 2, leaves NaN weights)
-    est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), batch_size=150, max_iter=20,
-                                 early_stopping=False, init="random", **CPU)
+def blow_up_then_interrupt(monkeypatch):
+    """Make the 3rd training step leave NaN weights and the 4th raise Ctrl-C (both in
+    epoch 2 of 2-batch epochs)."""
     calls = {"n": 0}
     original = _Net.train_step
 
@@ -203,6 +201,14 @@ def test_ctrl_c_after_a_diverging_step_raises_and_changes_nothing(monkeypatch, X
         return result
 
     monkeypatch.setattr(_Net, "train_step", step)
+
+
+def test_ctrl_c_after_a_diverging_step_raises_and_changes_nothing(monkeypatch, X):
+    # the unfinished epoch's steps stay in the weights kept: they are checked as the last
+    # step of a fit is
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=(8,), batch_size=150, max_iter=20,
+                                 early_stopping=False, init="random", **CPU)
+    blow_up_then_interrupt(monkeypatch)
     with pytest.raises(FloatingPointError, match="in the interrupted epoch 2"):
         est.fit(X)
     assert not hasattr(est, "net_") and not hasattr(est, "n_features_in_")
@@ -213,21 +219,7 @@ def test_ctrl_c_after_a_diverging_step_in_pretraining_propagates(monkeypatch, X)
     # weights it leaves behind (the fit is rolled back)
     est = StackedAutoEncoder(4, hidden_layer_sizes=(8,), batch_size=150, pretrain_max_iter=3,
                              **CPU)
-    calls = {"n": 0}
-    original = _Net.train_step
-
-    def step(self, batch, **fit_params):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise KeyboardInterrupt
-        result = original(self, batch, **fit_params)
-        if calls["n"] == 3:
-            with torch.no_grad():
-                for p in self.module_.parameters():
-                    p.mul_(1e6)
-        return result
-
-    monkeypatch.setattr(_Net, "train_step", step)
+    blow_up_then_interrupt(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X)
     assert not hasattr(est, "net_")
