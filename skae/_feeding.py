@@ -105,18 +105,22 @@ def n_held_out(n_samples, fraction):
     return max(1, round(fraction * n_samples))
 
 
-def hold_out(dataset, fraction, seed):
-    """Split ``dataset`` into training and validation parts, a seeded ``fraction`` held out.
-
-    Raises a ValueError naming ``validation_fraction`` when no training row would be left.
-    """
-    n = len(dataset)
-    n_valid = n_held_out(n, fraction)
-    if n - n_valid < 1:
+def check_rows_to_train(n_samples, fraction, got=None):
+    """Raise a ValueError naming ``validation_fraction`` when holding out ``fraction`` of
+    ``n_samples`` rows leaves none to train on; ``got`` says which rows were counted."""
+    if n_samples - n_held_out(n_samples, fraction) < 1:
         raise ValueError(
             f"early_stopping holds out validation_fraction={fraction} of the rows and needs "
-            f"at least one row left to train on; got n_samples = {n}."
+            f"at least one row left to train on; got {got or f'n_samples = {n_samples}'}."
         )
+
+
+def hold_out(dataset, fraction, seed):
+    """Split ``dataset`` into training and validation parts, a seeded ``fraction`` held out
+    (:func:`check_rows_to_train` first)."""
+    n = len(dataset)
+    check_rows_to_train(n, fraction)
+    n_valid = n_held_out(n, fraction)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
 

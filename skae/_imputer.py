@@ -20,7 +20,7 @@ from ._base import (
 from ._config import Count
 from ._data import column_stats
 from ._denoising import DenoisingAutoEncoder
-from ._feeding import forward_in_batches, n_held_out
+from ._feeding import check_rows_to_train, forward_in_batches
 from ._modules import ACTIVATIONS
 from ._training import FillCheck
 
@@ -281,12 +281,11 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
             # a row with nothing observed has nothing to learn from: it is left out, as
             # scikit-learn's imputers leave it out of their statistics
             X_kept = X_kept[~np.isnan(X_kept).all(axis=1)]
-            if self.early_stopping and len(X_kept) - n_held_out(
-                    len(X_kept), self.validation_fraction) < 1:
-                raise ValueError(
-                    f"early_stopping holds out validation_fraction={self.validation_fraction}"
-                    f" of the rows with an observed entry and needs at least one such row "
-                    f"left to train on; X has {len(X_kept)} of {X.shape[0]} rows.")
+            if self.early_stopping:  # named in X's rows, not the network's
+                check_rows_to_train(
+                    len(X_kept), self.validation_fraction,
+                    f"the rows with an observed entry only: X has {len(X_kept)} of "
+                    f"{X.shape[0]} rows")
             with np.errstate(over="ignore"):
                 Z = (X_kept - mean) / scale
             overflowed = np.isinf(Z).any(axis=0)
