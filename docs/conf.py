@@ -1,6 +1,7 @@
 """Sphinx configuration for skae's documentation."""
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -37,8 +38,7 @@ autosummary_generate = True
 # document the methods skae's private bases provide, not scikit-learn's mixins
 autodoc_default_options = {
     "members": True,
-    "inherited-members": "BaseEstimator,TransformerMixin,ClassifierMixin,RegressorMixin,"
-                         "ClassNamePrefixFeaturesOutMixin,_SetOutputMixin,_MetadataRequester",
+    "inherited-members": True,
     "exclude-members": "set_fit_request,set_partial_fit_request,set_score_request,"
                        "set_predict_request,set_transform_request,set_inverse_transform_request",
 }
@@ -56,6 +56,38 @@ html_theme_options = {"header_links_before_dropdown": 8, "navbar_align": "left",
 html_static_path = ["_static"]
 html_css_files = ["skae.css"]
 intersphinx_mapping = {}  # no network at build time
+
+# Methods inherited from scikit-learn (fit_transform, set_output, get_params, ...) are listed
+# on the API pages with scikit-learn's docstrings. Their :ref: roles point into scikit-learn's
+# own docs, which this build cannot resolve offline: the known ones become links to
+# scikit-learn's site, any other becomes its plain text.
+SKLEARN_REFS = {
+    "df_output_transform": "https://scikit-learn.org/stable/user_guide.html",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py":
+        "https://scikit-learn.org/stable/auto_examples/miscellaneous/plot_set_output.html",
+    "metadata_routing": "https://scikit-learn.org/stable/metadata_routing.html",
+    "r2_score": "https://scikit-learn.org/stable/modules/model_evaluation.html#r2-score",
+}
+_REF = re.compile(r":ref:`(?:([^`<]*?)\s*<([^`>]+)>|([^`<]+))`")
+
+
+def _link_sklearn_refs(app, what, name, obj, options, lines):
+    if not getattr(obj, "__module__", "").startswith("sklearn."):
+        return
+
+    def link(match):
+        label = match.group(2) or match.group(3)
+        text = match.group(1) or ("an example" if label.startswith("sphx_glr") else label)
+        if label == "df_output_transform":
+            text = "scikit-learn " + text
+        url = SKLEARN_REFS.get(label)
+        return f"`{text} <{url}>`__" if url else text
+
+    lines[:] = [_REF.sub(link, line) for line in lines]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _link_sklearn_refs)
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
