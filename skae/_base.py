@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 import torch
 from sklearn.base import (
@@ -35,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._config import LOSSES, Count, FitConfig, train_config
 from ._data import (
     as_float32_rows,
+    canonical_csr,
     check_observed_rows,
     column_stats,
     global_scale,
@@ -197,10 +199,14 @@ def numeric_data(estimator, X, y="no_validation", **kwargs):
 
 def validated(estimator, X, y="no_validation", **kwargs):
     """``numeric_data`` letting NaN (a missing entry) through; infinity is refused and a
-    row with no observed entry is a ValueError naming it.
+    row with no observed entry is a ValueError naming it. Sparse X comes back canonical
+    (a cell stored twice is one entry, their sum, as in ``toarray()``).
     """
     out = numeric_data(estimator, X, y, ensure_all_finite="allow-nan", **kwargs)
     X_checked = out[0] if isinstance(out, tuple) else out
+    if sp.issparse(X_checked) and not X_checked.has_canonical_format:
+        X_checked = canonical_csr(X_checked)
+        out = (X_checked, *out[1:]) if isinstance(out, tuple) else X_checked
     if may_hold_nan(X_checked):
         check_observed_rows(X_checked)
     return out

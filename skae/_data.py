@@ -20,19 +20,26 @@ def column_stats(X):
     about 1e154.
     """
     if sp.issparse(X):
+        X = canonical_csr(X)
         mean, var = mean_variance_axis(X, axis=0)  # ignores NaN
         lo, hi = min_max_axis(X, axis=0, ignore_nan=True)
-        rows = X.tocsr()
-        if not rows.has_canonical_format:  # a cell stored twice is one entry (their sum)
-            rows = rows.copy()
-            rows.sum_duplicates()
-        count = X.shape[0] - np.bincount(rows.indices[np.isnan(rows.data)],
-                                         minlength=X.shape[1])
+        count = X.shape[0] - np.bincount(X.indices[np.isnan(X.data)], minlength=X.shape[1])
         stats = {"mean": mean, "var": var, "std": np.sqrt(var), "min": lo, "max": hi,
                  "count": count}
     else:
         stats = _dense_column_stats(X)
     return {k: np.nan_to_num(v, nan=0.0) for k, v in stats.items()}
+
+
+def canonical_csr(X):
+    """Sparse ``X`` as CSR in canonical format: a cell stored twice becomes one entry
+    holding their sum, as ``toarray()`` reads it (a copy only where X is not canonical).
+    """
+    X = X.tocsr()
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
 
 
 def _dense_column_stats(X):
@@ -86,7 +93,7 @@ def check_observed_rows(X):
     if X.shape[1] == 0:
         return
     if sp.issparse(X):
-        X = X.tocsr()
+        X = canonical_csr(X)
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         empty = np.bincount(rows[np.isnan(X.data)], minlength=X.shape[0]) == X.shape[1]
     else:

@@ -42,6 +42,9 @@ class _ImputingAutoEncoder(DenoisingAutoEncoder):
         return FillCheck(valid, config.noise.ratio, derive_seed(seed, 1))
 
 
+# float16 too, as scikit-learn's imputers keep it: transform returns X's own dtype
+_IMPUTED_DTYPES = [np.float64, np.float32, np.float16]
+
 # the DenoisingAutoEncoder parameters the imputer passes on as they are
 _PASSED_ON = ("n_components", "hidden_layer_sizes", "activation", "noise_ratio", "alpha",
               "batch_size", "learning_rate", "max_iter", "tol", "n_iter_no_change",
@@ -228,7 +231,7 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
         nan_is_missing = _is_nan(placeholder)
         X = numeric_data(self, X, reset=reset,
                          ensure_all_finite="allow-nan" if nan_is_missing else True,
-                         copy=not nan_is_missing)
+                         copy=not nan_is_missing, dtype=_IMPUTED_DTYPES)
         if not nan_is_missing:
             X[X == placeholder] = np.nan
         return X
@@ -380,5 +383,5 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = _is_nan(self.missing_values)
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.transformer_tags.preserves_dtype = ["float64", "float32", "float16"]
         return tags

@@ -383,7 +383,8 @@ class LayerAutoEncoder(nn.Module):
     ``activation`` (it does where the layer's input is a hidden layer). The first
     layer standardises its input with ``mean`` and ``scale``; later layers pass 0 and
     1. A missing entry (NaN: in the data, or drawn by ``"missing"`` noise) enters at
-    ``center``, its column's mean in the input's units. ``forward`` returns ``(reconstruction, target)`` for :class:`PairLoss`; with
+    ``center``, its column's mean in the input's units. ``forward`` returns
+    ``(reconstruction, target)`` for :class:`PairLoss`; with
     ``logits=True`` the reconstruction is logits and the target the raw input, for a
     cross-entropy on data in [0, 1]. ``tied_weights`` makes the decoder ``W^T`` (own
     bias), as in Vincent et al.'s denoising autoencoders.

@@ -31,8 +31,9 @@ def default_estimator(X, random_state=None):
 
     The width is the number of principal components that explain 70% of the training
     rows' variance, at least 1 and below ``n_features`` (a code as wide as the input
-    would reconstruct anything, outliers too). 70% rather than 90%: the narrower code
-    detected better on one-class MNIST (``benchmarks/bench_outliers.py``).
+    would reconstruct anything, outliers too). 70% rather than 90%: PCA's own
+    reconstruction error detected better at 70% on one-class MNIST (mean AUC 0.954
+    against 0.940, ``benchmarks/results/bench_outliers.json``).
     """
     n_features = X.shape[1]
     if n_features < 2:

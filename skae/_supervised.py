@@ -1,7 +1,6 @@
 """Supervised networks whose hidden layers start from greedy (denoising) pre-training."""
 
 from abc import ABCMeta, abstractmethod
-from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +23,7 @@ from ._base import (
     validated,
     warn_of_empty_columns,
 )
+from ._config import Count
 from ._data import as_float32_rows, column_stats, global_scale
 from ._device import resolve_device
 from ._feeding import TensorData, forward_in_batches, hold_out, to_torch
@@ -48,9 +48,31 @@ def labelled_mask(y, unlabeled_label=-1):
     >>> labelled_mask(np.array(["cat", -1, "dog"], dtype=object))  # text labels
     array([ True, False,  True])
     """
+    if unlabeled_label is not None and y.dtype.kind in "US":
+        _check_no_string_marker(y, unlabeled_label)
     if unlabeled_label is None or y.dtype.kind not in "iufO":
         return np.ones(len(y), dtype=bool)
     return np.asarray(y != unlabeled_label, dtype=bool)
+
+
+def _check_no_string_marker(y, unlabeled_label):
+    """Refuse a string array holding ``unlabeled_label`` as numpy wrote it there.
+
+    ``y[rows] = -1`` on an array of strings stores "-1", or "-" where the strings are one
+    character wide: a class of its own, not a mark. Strings never mark unlabelled rows.
+    """
+    marker = str(unlabeled_label)
+    width = y.dtype.itemsize // (4 if y.dtype.kind == "U" else 1)
+    stored = marker[:width] if y.dtype.kind == "U" else marker[:width].encode()
+    if np.any(y == stored):
+        cut = f" (cut to the array's width of {width})" if width < len(marker) else ""
+        raise ValueError(
+            f"y is an array of strings holding {marker[:width]!r}, the unlabeled_label "
+            f"{unlabeled_label} as a string{cut}; a string never marks an unlabelled row. "
+            f"Give y as an object array holding the integer {unlabeled_label} for unlabelled "
+            f"rows (np.asarray(labels, dtype=object)), or pass unlabeled_label=None if "
+            f"{marker[:width]!r} is a class."
+        )
 
 
 class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
@@ -332,7 +354,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
 
     _parameter_constraints: dict = {
         **_BaseStackedNetwork._parameter_constraints,
-        "unlabeled_label": [Integral, None],
+        "unlabeled_label": [Count(None, None, closed="neither"), None],
     }
 
     def __init__(self, hidden_layer_sizes=(256, 128), *, pretraining="denoising", noise="masking",
@@ -373,9 +395,15 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         check_classification_targets(y[labelled])  # text labels may mix in an integer -1
         self.classes_ = np.unique(y[labelled])
         if len(self.classes_) < 2:
+            n_unlabelled = int(np.sum(~labelled))
+            left_out = (
+                f" {n_unlabelled} row(s) labelled {self.unlabeled_label} were left out as "
+                f"unlabelled; pass unlabeled_label=None if {self.unlabeled_label} is a class."
+                if n_unlabelled else ""
+            )
             raise ValueError(
                 f"StackedAutoEncoderClassifier needs at least 2 classes among the labelled "
-                f"rows; got 1 class ({self.classes_[0]!r})."
+                f"rows; got 1 class ({self.classes_[:1].tolist()[0]!r}).{left_out}"
             )
         codes = np.searchsorted(self.classes_, y[labelled]).astype(np.int64)
         return codes, (None if labelled.all() else labelled), len(self.classes_)
@@ -495,7 +523,11 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
     _multi_output = True
 
     def _prepare_targets(self, y):
+        if np.ndim(y) == 2 and np.shape(y)[1] == 1:
+            y = column_or_1d(y, warn=True)  # as MLPRegressor warns
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if np.isnan(Y).any():  # None in an object y passes the finiteness check
+            raise ValueError("Input y contains NaN (or None): every row needs a target.")
         self.n_outputs_ = Y.shape[1]
         self.y_mean_ = Y.mean(axis=0)
         with np.errstate(over="ignore"):
@@ -524,7 +556,8 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions, one column per target (raveled for a single target).
         """
-        out = self._forward(X) * self.y_scale_ + self.y_mean_
+        out = self._forward(X)
+        out = (out * self.y_scale_ + self.y_mean_).astype(out.dtype)  # X's float dtype
         return out.ravel() if self.n_outputs_ == 1 else out
 
     def __sklearn_tags__(self):

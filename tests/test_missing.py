@@ -71,6 +71,30 @@ def test_check_observed_rows_names_the_empty_row():
         check_observed_rows(S)
     S = sp.csr_matrix(np.array([[np.nan, 0.0, 0.0]]))  # implicit zeros are observed
     check_observed_rows(S)
+    # a cell stored twice is one entry: two NaN in one cell leave another observed, and
+    # NaN stored twice in each cell of a row leave nothing observed
+    twice = sp.csr_matrix((np.full(4, np.nan), [0, 0, 1, 2], [0, 4]), shape=(1, 4))
+    check_observed_rows(twice)
+    every_cell_twice = sp.csr_matrix((np.full(6, np.nan), [0, 0, 1, 1, 2, 2], [0, 6]),
+                                     shape=(1, 3))
+    with pytest.raises(ValueError, match="Row 0 of X"):
+        check_observed_rows(every_cell_twice)
+
+
+def test_a_sparse_matrix_with_a_cell_stored_twice_fits_as_its_dense_sum():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    indices = np.tile([0, 0, 1, 2], 40)  # column 0 twice in each row: X[:, 0] split in two
+    data = np.column_stack([X[:, 0] - 1.0, np.ones(40), X[:, 1:]]).ravel()
+    S = sp.csr_matrix((data, indices, np.arange(0, 161, 4)), shape=(40, 3))
+    assert not S.has_canonical_format and np.allclose(S.toarray(), X)
+    stats, dense_stats = column_stats(S), column_stats(X)
+    for key in ("mean", "var", "min", "max", "count"):
+        np.testing.assert_allclose(stats[key], dense_stats[key], err_msg=key)
+    sparse = AutoEncoderTransformer(2, **FAST).fit(S)
+    dense = AutoEncoderTransformer(2, **FAST).fit(X)
+    assert sparse.scale_ == pytest.approx(dense.scale_)
+    np.testing.assert_allclose(sparse.transform(S), dense.transform(X), atol=1e-5)
 
 
 def test_pair_loss_is_the_mean_over_observed_entries():

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skae import StackedAutoEncoderClassifier, StackedAutoEncoderRegressor
@@ -17,6 +18,21 @@ def test_labelled_mask():
     assert labelled_mask(np.array([1, -1, 0])).tolist() == [True, False, True]
     assert labelled_mask(np.array([1, -1]), None).tolist() == [True, True]
     assert labelled_mask(np.array(["a", "b"])).tolist() == [True, True]
+
+
+@pytest.mark.parametrize("labels", [["a", "b"], ["aa", "bb"]])
+def test_a_string_array_holding_the_unlabelled_marker_is_refused(labels):
+    y = np.array(labels * 3)
+    y[::2] = -1  # numpy writes "-1", or "-" into one-character strings: a class, not a mark
+    with pytest.raises(ValueError, match="a string never marks an unlabelled row"):
+        labelled_mask(y)
+    assert labelled_mask(y, None).all()
+
+
+def test_unlabelled_label_is_an_int_not_a_bool(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="unlabeled_label.*not a bool"):
+        StackedAutoEncoderClassifier(unlabeled_label=False, **FAST).fit(X[:50], y[:50])
 
 
 @pytest.mark.parametrize("pretraining", ["none", "autoencoder", "denoising"])
@@ -137,6 +153,12 @@ def test_single_class_after_removing_unlabelled_is_an_error(digits):
     y = np.r_[np.zeros(25, dtype=int), -np.ones(25, dtype=int)]
     with pytest.raises(ValueError, match="at least 2 classes"):
         StackedAutoEncoderClassifier(**FAST).fit(X[:50], y)
+    y = np.r_[np.ones(25, dtype=int), -np.ones(25, dtype=int)]  # SVM-style labels {-1, 1}
+    with pytest.raises(ValueError, match=r"got 1 class \(1\)\. 25 row\(s\) labelled -1 were "
+                                         r"left out as unlabelled; pass unlabeled_label=None"):
+        StackedAutoEncoderClassifier(**FAST).fit(X[:50], y)
+    clf = StackedAutoEncoderClassifier(unlabeled_label=None, **FAST).fit(X[:50], y)
+    assert clf.classes_.tolist() == [-1, 1]
 
 
 def test_regressor_single_and_multi_output():
@@ -148,6 +170,19 @@ def test_regressor_single_and_multi_output():
     assert reg.score(X, Y[:, 0]) > 0.9
     assert reg.fit(X, Y).predict(X).shape == (300, 2)
     assert reg.score(X, Y) > 0.8
+
+
+def test_regressor_targets_as_mlp_regressor_takes_them():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = X[:, 0].astype(object)
+    y[3] = None
+    with pytest.raises(ValueError, match="y contains NaN"):
+        StackedAutoEncoderRegressor(**FAST).fit(X, y)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        reg = StackedAutoEncoderRegressor(**FAST).fit(X, X[:, :1])
+    assert reg.n_outputs_ == 1 and reg.predict(X).shape == (60,)
+    assert reg.predict(X.astype(np.float32)).dtype == np.float32  # X's float dtype
+    assert reg.predict(X).dtype == np.float64
 
 
 def test_regressor_leaves_global_rng_alone():
