@@ -35,7 +35,7 @@ plot_html_show_formats = False
 plot_formats = [("png", 90)]
 
 autosummary_generate = True
-# document the methods skae's private bases provide, not scikit-learn's mixins
+# document every method, those inherited from scikit-learn's mixins too
 autodoc_default_options = {
     "members": True,
     "inherited-members": True,
@@ -72,7 +72,7 @@ _REF = re.compile(r":ref:`(?:([^`<]*?)\s*<([^`>]+)>|([^`<]+))`")
 
 
 def _link_sklearn_refs(app, what, name, obj, options, lines):
-    if not getattr(obj, "__module__", "").startswith("sklearn."):
+    if not (getattr(obj, "__module__", None) or "").startswith("sklearn."):
         return
 
     def link(match):

@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
@@ -21,6 +22,7 @@ from ._base import (
     shared_parameter_docs,
     transaction,
     validated,
+    warn_at_caller,
     warn_of_empty_columns,
 )
 from ._config import Count
@@ -48,31 +50,32 @@ def labelled_mask(y, unlabeled_label=-1):
     >>> labelled_mask(np.array(["cat", -1, "dog"], dtype=object))  # text labels
     array([ True, False,  True])
     """
-    if unlabeled_label is not None and y.dtype.kind in "US":
-        _check_no_string_marker(y, unlabeled_label)
     if unlabeled_label is None or y.dtype.kind not in "iufO":
         return np.ones(len(y), dtype=bool)
     return np.asarray(y != unlabeled_label, dtype=bool)
 
 
-def _check_no_string_marker(y, unlabeled_label):
-    """Refuse a string array holding ``unlabeled_label`` as numpy wrote it there.
+def _warn_of_string_marker(y, unlabeled_label):
+    """Warn where a string array holds ``unlabeled_label`` as numpy would write it there.
 
     ``y[rows] = -1`` on an array of strings stores "-1", or "-" where the strings are one
-    character wide: a class of its own, not a mark. Strings never mark unlabelled rows.
+    character wide: a class of its own, not a mark (strings never mark unlabelled rows).
+    Such a string may be a class the user meant ("+" and "-", say), so it stays one.
     """
+    if unlabeled_label is None or y.dtype.kind not in "US":
+        return
     marker = str(unlabeled_label)
     width = y.dtype.itemsize // (4 if y.dtype.kind == "U" else 1)
     stored = marker[:width] if y.dtype.kind == "U" else marker[:width].encode()
     if np.any(y == stored):
         cut = f" (cut to the array's width of {width})" if width < len(marker) else ""
-        raise ValueError(
+        warn_at_caller(
             f"y is an array of strings holding {marker[:width]!r}, the unlabeled_label "
-            f"{unlabeled_label} as a string{cut}; a string never marks an unlabelled row. "
-            f"Give y as an object array holding the integer {unlabeled_label} for unlabelled "
-            f"rows (np.asarray(labels, dtype=object)), or pass unlabeled_label=None if "
-            f"{marker[:width]!r} is a class."
-        )
+            f"{unlabeled_label} as a string{cut}: it is a class, since a string never marks "
+            f"an unlabelled row. To mark rows unlabelled, give y as an object array holding "
+            f"the integer {unlabeled_label} there (np.asarray(labels, dtype=object)); if "
+            f"{marker[:width]!r} is a class, pass unlabeled_label=None to silence this.",
+            UserWarning)
 
 
 class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
@@ -385,6 +388,7 @@ class StackedAutoEncoderClassifier(ClassifierMixin, _BaseStackedNetwork):
         self.unlabeled_label = unlabeled_label
 
     def _prepare_targets(self, y):
+        _warn_of_string_marker(y, self.unlabeled_label)
         labelled = labelled_mask(y, self.unlabeled_label)
         if not labelled.any():
             raise ValueError(
@@ -523,11 +527,16 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
     _multi_output = True
 
     def _prepare_targets(self, y):
-        if np.ndim(y) == 2 and np.shape(y)[1] == 1:
-            y = column_or_1d(y, warn=True)  # as MLPRegressor warns
+        if np.ndim(y) == 2 and np.shape(y)[1] == 1:  # as MLPRegressor warns
+            warn_at_caller("A column-vector y was passed when a 1d array was expected. "
+                           "Please change the shape of y to (n_samples,), for example "
+                           "using ravel().", DataConversionWarning)
+            y = np.ravel(y)
         Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-        if np.isnan(Y).any():  # None in an object y passes the finiteness check
-            raise ValueError("Input y contains NaN (or None): every row needs a target.")
+        # None, NaN or infinity in an object y pass the finiteness check
+        for bad, name in ((np.isnan, "NaN (or None)"), (np.isinf, "infinity")):
+            if bad(Y).any():
+                raise ValueError(f"Input y contains {name}: every row needs a finite target.")
         self.n_outputs_ = Y.shape[1]
         self.y_mean_ = Y.mean(axis=0)
         with np.errstate(over="ignore"):
@@ -556,8 +565,8 @@ class StackedAutoEncoderRegressor(RegressorMixin, _BaseStackedNetwork):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions, one column per target (raveled for a single target).
         """
-        out = self._forward(X)
-        out = (out * self.y_scale_ + self.y_mean_).astype(out.dtype)  # X's float dtype
+        # float64, as the targets' mean and scale are: y = 1e8 + small keeps its small part
+        out = self._forward(X) * self.y_scale_ + self.y_mean_
         return out.ravel() if self.n_outputs_ == 1 else out
 
     def __sklearn_tags__(self):

@@ -95,6 +95,13 @@ def test_a_sparse_matrix_with_a_cell_stored_twice_fits_as_its_dense_sum():
     dense = AutoEncoderTransformer(2, **FAST).fit(X)
     assert sparse.scale_ == pytest.approx(dense.scale_)
     np.testing.assert_allclose(sparse.transform(S), dense.transform(X), atol=1e-5)
+    # finite cells stored twice that sum to infinity are infinity, as toarray() reads them
+    S.data[:2] = 3e38
+    S = S.astype(np.float32)
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        AutoEncoderTransformer(2, **FAST).fit(S)
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        dense.transform(S)
 
 
 def test_pair_loss_is_the_mean_over_observed_entries():

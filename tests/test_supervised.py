@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -20,13 +22,18 @@ def test_labelled_mask():
     assert labelled_mask(np.array(["a", "b"])).tolist() == [True, True]
 
 
-@pytest.mark.parametrize("labels", [["a", "b"], ["aa", "bb"]])
-def test_a_string_array_holding_the_unlabelled_marker_is_refused(labels):
-    y = np.array(labels * 3)
-    y[::2] = -1  # numpy writes "-1", or "-" into one-character strings: a class, not a mark
-    with pytest.raises(ValueError, match="a string never marks an unlabelled row"):
-        labelled_mask(y)
-    assert labelled_mask(y, None).all()
+@pytest.mark.parametrize("labels", [["a", "b", "c"], ["aa", "bb", "cc"]])
+def test_a_string_array_holding_the_unlabelled_mark_warns(digits, labels):
+    X, y = digits
+    text = np.array(labels)[y[:60] % 3]
+    text[::2] = -1  # numpy writes "-1", or "-" into one-character strings: a class, not a mark
+    with pytest.warns(UserWarning, match="it is a class, since a string never marks"):
+        clf = StackedAutoEncoderClassifier(**FAST).fit(X[:60], text)
+    assert len(clf.classes_) == 4 and labelled_mask(text).all()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*never marks")  # a class meant: silenced
+        StackedAutoEncoderClassifier(**{**FAST, "max_iter": 1}, unlabeled_label=None).fit(
+            X[:60], text)
 
 
 def test_unlabelled_label_is_an_int_not_a_bool(digits):
@@ -174,15 +181,25 @@ def test_regressor_single_and_multi_output():
 
 def test_regressor_targets_as_mlp_regressor_takes_them():
     X = np.random.default_rng(0).normal(size=(60, 3))
-    y = X[:, 0].astype(object)
-    y[3] = None
-    with pytest.raises(ValueError, match="y contains NaN"):
-        StackedAutoEncoderRegressor(**FAST).fit(X, y)
-    with pytest.warns(DataConversionWarning, match="column-vector y"):
+    for bad, match in ((None, "y contains NaN"), (np.inf, "y contains infinity")):
+        y = X[:, 0].astype(object)
+        y[3] = bad
+        with pytest.raises(ValueError, match=match):
+            StackedAutoEncoderRegressor(**FAST).fit(X, y)
+    with pytest.warns(DataConversionWarning, match="column-vector y") as record:
         reg = StackedAutoEncoderRegressor(**FAST).fit(X, X[:, :1])
+    assert record[0].filename == __file__
     assert reg.n_outputs_ == 1 and reg.predict(X).shape == (60,)
-    assert reg.predict(X.astype(np.float32)).dtype == np.float32  # X's float dtype
-    assert reg.predict(X).dtype == np.float64
+
+
+def test_regressor_predicts_in_float64_whatever_x():
+    # the targets' mean and scale are float64: float32 would round 1e8 + y to steps of 8
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    reg = StackedAutoEncoderRegressor(**FAST).fit(X, X[:, 0] + 1e8)
+    predicted = reg.predict(X.astype(np.float32))
+    assert predicted.dtype == np.float64
+    np.testing.assert_allclose(predicted, reg.predict(X), atol=1e-3)
+    assert len(np.unique(predicted)) == 60
 
 
 def test_regressor_leaves_global_rng_alone():
