@@ -28,7 +28,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import assert_all_finite, check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -202,15 +202,19 @@ def validated(estimator, X, y="no_validation", **kwargs):
     row with no observed entry is a ValueError naming it. Sparse X comes back canonical
     (a cell stored twice is one entry, their sum, as in ``toarray()``).
     """
-    out = numeric_data(estimator, X, y, ensure_all_finite="allow-nan", **kwargs)
+    # X's finiteness is checked here, after the sparse cells stored twice are summed
+    # (finite cells can sum to infinity), and with one pass over X where it is complete
+    out = numeric_data(estimator, X, y, ensure_all_finite=False, **kwargs)
     X_checked = out[0] if isinstance(out, tuple) else out
     if sp.issparse(X_checked) and not X_checked.has_canonical_format:
         X_checked = canonical_csr(X_checked)
-        if np.isinf(X_checked.data).any():  # finite cells stored twice can sum to inf
-            raise ValueError("Input X contains infinity: cells stored twice in the sparse "
-                             "matrix sum to it.")
         out = (X_checked, *out[1:]) if isinstance(out, tuple) else X_checked
-    if may_hold_nan(X_checked):
+    values = X_checked.data if sp.issparse(X_checked) else X_checked
+    with np.errstate(all="ignore"):
+        complete = values.size == 0 or bool(np.isfinite(np.sum(values)))
+    if not complete:  # NaN, infinity, or a sum too large for float
+        assert_all_finite(values, allow_nan=True, estimator_name=type(estimator).__name__,
+                          input_name="X")
         check_observed_rows(X_checked)
     return out
 

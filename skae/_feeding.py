@@ -16,7 +16,11 @@ import torch
 from ._device import fits_on
 from ._modules import Standardize
 
-PREDICT_BATCH_SIZE = 8192
+PREDICT_BATCH_SIZE = 8192  # rows per inference batch on an accelerator
+# on the CPU, rows of about this many bytes per batch: the batch's temporaries stay in
+# cache, and their memory is reused rather than faulted in afresh (10k MNIST rows encoded
+# 1.6x faster than in batches of 8192 rows)
+CPU_BATCH_BYTES = 4 << 20
 
 
 def to_torch(X, device):
@@ -27,10 +31,14 @@ def to_torch(X, device):
     """
     if sp.issparse(X):
         return X
-    with warnings.catch_warnings():
-        # read-only memmaps (as joblib hands its workers) are only ever read
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        tensor = torch.from_numpy(np.ascontiguousarray(X))
+    X = np.ascontiguousarray(X)
+    if X.flags.writeable:
+        tensor = torch.from_numpy(X)
+    else:
+        with warnings.catch_warnings():
+            # read-only memmaps (as joblib hands its workers) are only ever read
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            tensor = torch.from_numpy(X)
     if fits_on(device, tensor.nbytes):
         tensor = tensor.to(device)
     return tensor
@@ -164,13 +172,24 @@ def float64_module(module):
     return cached[1]
 
 
-def forward_in_batches(module, method, X, device, post=None, batch_size=PREDICT_BATCH_SIZE):
+def inference_rows(X, device):
+    """Rows per inference batch: :data:`PREDICT_BATCH_SIZE` on an accelerator; on the CPU
+    about :data:`CPU_BATCH_BYTES` of X's rows, between 256 and that many rows."""
+    if getattr(device, "type", device) != "cpu":  # a torch.device, or its name
+        return PREDICT_BATCH_SIZE
+    rows = CPU_BATCH_BYTES // (max(1, X.shape[1]) * X.dtype.itemsize)
+    return max(256, min(rows, PREDICT_BATCH_SIZE))  # plain ints: a single row pays little
+
+
+def forward_in_batches(module, method, X, device, post=None, batch_size=None):
     """``getattr(module, method)`` applied to the rows of ``X`` one batch at a time, as numpy.
 
     float64 input is computed in float64 by a float64 copy of the module (made once and
     kept while the weights stay the same); ``post(x_batch, out_batch)``, when given,
-    reduces each batch on the device.
+    reduces each batch on the device. ``batch_size`` None: :func:`inference_rows`.
     """
+    if batch_size is None:
+        batch_size = inference_rows(X, device)
     if X.dtype == np.float64:
         module = float64_module(module)
     fn = getattr(module, method)

@@ -111,31 +111,35 @@ class Standardize(nn.Module):
             self.missing_value.copy_(torch.as_tensor(self._exact_missing))
         return self
 
-    def filled(self, z, indicator=False):
+    def filled(self, z, indicator=False, inplace=False):
         """Standardised ``z`` with its missing entries at their column's mean
         (:func:`fill_missing`)."""
-        return fill_missing(z, indicator, getattr(self, "missing_value", None))
+        return fill_missing(z, indicator, getattr(self, "missing_value", None), inplace)
 
     def forward(self, x):
         if self.inverse:
             return torch.addcmul(self.mean, x, self.scale)
-        z = (x - self.mean) / self.scale
-        return self.filled(z) if getattr(self, "fill", False) else z
+        z = torch.sub(x, self.mean).div_(self.scale)  # in place: one temporary, not two
+        return self.filled(z, inplace=True) if getattr(self, "fill", False) else z
 
 
-def fill_missing(z, indicator=False, value=None):
+def fill_missing(z, indicator=False, value=None, inplace=False):
     """Standardised values with missing (NaN) entries at ``value`` (per column; None: 0),
     their column's mean.
 
     With ``indicator`` the mask of observed entries follows as further columns:
     (batch, n) -> (batch, 2 n). A missing entry is then told apart from an observed
-    one at the mean, as masking noise's zeros are.
+    one at the mean, as masking noise's zeros are. ``inplace`` may fill ``z`` itself
+    (a temporary no one else reads).
     """
-    filled = torch.nan_to_num(z, nan=0.0) if value is None else torch.where(
-        torch.isnan(z), value, z)
+    observed = ~torch.isnan(z) if indicator else None
+    if value is None:
+        filled = torch.nan_to_num_(z, nan=0.0) if inplace else torch.nan_to_num(z, nan=0.0)
+    else:
+        filled = torch.where(torch.isnan(z), value, z)
     if not indicator:
         return filled
-    return torch.cat([filled, (~torch.isnan(z)).to(filled.dtype)], dim=1)
+    return torch.cat([filled, observed.to(filled.dtype)], dim=1)
 
 
 def _standardized_pair(standardize, corruption, x, indicator=False):
@@ -242,7 +246,8 @@ class AutoEncoder(nn.Module):
         return self.decoder(self.encoder(inputs)), (x if self.logits else target)
 
     def encode(self, x):  # (batch, n_features) -> (batch, n_components)
-        return self.encoder(self.standardize.filled(self.standardize(x), self._indicator))
+        z = self.standardize(x)  # a fresh tensor: filled in place
+        return self.encoder(self.standardize.filled(z, self._indicator, inplace=True))
 
     def decode(self, code):  # (batch, n_components) -> (batch, n_features)
         if self.logits:
@@ -409,7 +414,7 @@ class LayerAutoEncoder(nn.Module):
         return self.decoder(self.encoder(inputs)), (x if self.logits else target)
 
     def encode(self, x):  # (batch, n_in) -> (batch, n_out)
-        return self.encoder(self.standardize.filled(self.standardize(x)))
+        return self.encoder(self.standardize.filled(self.standardize(x), inplace=True))
 
 
 class Network(nn.Module):

@@ -7,7 +7,16 @@ import torch
 
 from skae import AutoEncoderTransformer
 from skae._config import TrainConfig
-from skae._feeding import BatchIterator, TensorData, forward_in_batches, hold_out, to_torch
+from skae._feeding import (
+    CPU_BATCH_BYTES,
+    PREDICT_BATCH_SIZE,
+    BatchIterator,
+    TensorData,
+    forward_in_batches,
+    hold_out,
+    inference_rows,
+    to_torch,
+)
 from skae._training import Monitor
 
 CPU = torch.device("cpu")
@@ -83,6 +92,34 @@ def test_forward_in_batches_matches_one_pass_and_keeps_dtype():
     expected.load_state_dict(module.state_dict())
     np.testing.assert_allclose(out, expected(torch.from_numpy(X)).detach().numpy())
     assert next(module.parameters()).dtype == torch.float32  # the original is untouched
+
+
+def test_inference_batches_hold_a_few_megabytes_of_rows_on_the_cpu():
+    def rows(n_features, dtype=np.float32, device=CPU):
+        return inference_rows(np.zeros((1, n_features), dtype), device)
+
+    assert rows(784) == CPU_BATCH_BYTES // (784 * 4)  # MNIST: 1337 rows of 4 MiB
+    assert rows(784, np.float64) == CPU_BATCH_BYTES // (784 * 8)
+    assert rows(3) == PREDICT_BATCH_SIZE and rows(10**6) == 256  # at most / at least
+    assert rows(784, device=torch.device("cuda")) == PREDICT_BATCH_SIZE
+
+
+def test_encoding_fills_its_own_temporary_not_the_input():
+    from skae._modules import AutoEncoder
+
+    mean, scale = np.array([1.0, 2.0, 3.0]), 2.0
+    for indicator in (False, True):
+        module = AutoEncoder(3, (), 2, "relu", mean, scale, missing_indicator=indicator,
+                             generator=torch.Generator().manual_seed(0)).eval()
+        x = torch.tensor([[np.nan, 2.0, 5.0], [1.0, np.nan, np.nan]], dtype=torch.float32)
+        before = x.clone()
+        code = module.encode(x)
+        assert torch.equal(x.isnan(), before.isnan()) and torch.allclose(
+            x.nan_to_num(), before.nan_to_num())
+        filled = torch.tensor([[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])  # standardised, NaN at 0
+        if indicator:
+            filled = torch.cat([filled, (~before.isnan()).float()], dim=1)
+        assert torch.allclose(code, module.encoder(filled))
 
 
 def test_divergence_names_the_loss_and_its_start():
