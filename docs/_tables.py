@@ -133,8 +133,8 @@ def claim_gpu(r):
     by = {row["contender"]: row for row in r["rows"] if row["device"] == "cuda"}
     graphs, eager = by["skae cuda_graphs"], by["skae float32"]
     return (f"``cuda_graphs=True``: {graphs['epoch_s']:.2f} s, {graphs['speedup_vs_cpu']:.0f}x "
-            f"the H200 host's CPU on 2 threads, the 2-core stand-in (eager: "
-            f"{eager['epoch_s']:.2f} s, {eager['speedup_vs_cpu']:.0f}x)")
+            f"the CPU, 2 threads of the H200 host's (eager: {eager['epoch_s']:.2f} s, "
+            f"{eager['speedup_vs_cpu']:.0f}x)")
 
 
 def claim_linear(r):
