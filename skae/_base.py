@@ -208,6 +208,9 @@ def validated(estimator, X, y="no_validation", **kwargs):
     X_checked = out[0] if isinstance(out, tuple) else out
     if sp.issparse(X_checked) and not X_checked.has_canonical_format:
         X_checked = canonical_csr(X_checked)
+        if np.isinf(X_checked.data).any():  # finite cells stored twice can sum to inf
+            raise ValueError("Input X contains infinity: cells stored twice in the sparse "
+                             "matrix sum to it.")
         out = (X_checked, *out[1:]) if isinstance(out, tuple) else X_checked
     values = X_checked.data if sp.issparse(X_checked) else X_checked
     with np.errstate(all="ignore"):

@@ -96,11 +96,12 @@ def test_a_sparse_matrix_with_a_cell_stored_twice_fits_as_its_dense_sum():
     assert sparse.scale_ == pytest.approx(dense.scale_)
     np.testing.assert_allclose(sparse.transform(S), dense.transform(X), atol=1e-5)
     # finite cells stored twice that sum to infinity are infinity, as toarray() reads them
-    S.data[:2] = 3e38
-    S = S.astype(np.float32)
-    with pytest.raises(ValueError, match="Input X contains infinity"):
+    S = sp.csr_matrix((data.astype(np.float32), indices, np.arange(0, 161, 4)), shape=(40, 3))
+    S.data[:2] = 3e38  # each finite in float32, their sum not
+    assert not S.has_canonical_format and np.isfinite(S.data).all()
+    with pytest.raises(ValueError, match="Input X contains infinity: cells stored twice"):
         AutoEncoderTransformer(2, **FAST).fit(S)
-    with pytest.raises(ValueError, match="Input X contains infinity"):
+    with pytest.raises(ValueError, match="Input X contains infinity: cells stored twice"):
         dense.transform(S)
 
 
