@@ -302,8 +302,9 @@ class _NetMixin(_Versioned):
             self.net_ = net_from_state(net_state, self._module_class(), self._make_criterion)
             self.device_ = next(self.module_.parameters()).device
 
-    def _say(self, message):
-        if self.verbose >= 1:
+    def _say(self, message, config):
+        """Print ``message`` under the estimator's name where the fit's ``verbose`` >= 1."""
+        if config.train.verbose >= 1:
             print(f"[{type(self).__name__}] {message}")
 
     # ---- configuration ---------------------------------------------------------------
@@ -643,7 +644,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         if init == "pca" and result.best_epoch == 0:
             _start_at_pca(net.module_, X, None, mean, scale, n_components, seed)
             self._say(f"no epoch beat PCA on the held-out rows: {type(self).__name__} is PCA "
-                      "fitted on all rows")
+                      "fitted on all rows", config)
         self.n_components_, self.mean_, self.scale_, self.init_ = n_components, mean, scale, init
         self.best_epoch_ = result.best_epoch
         if curves is not None:

@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, _fit_context, clone
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
@@ -41,6 +42,7 @@ def default_estimator(X, random_state=None):
             f"The default estimator needs at least 2 features to compress, got "
             f"n_features = {n_features}; pass an estimator."
         )
+    X = _dense(X)  # PCA's "full" solver refuses sparse X
     X = np.where(np.isnan(X), column_stats(X)["mean"], X)  # missing entries at the mean
     with np.errstate(invalid="ignore", divide="ignore"):  # constant X: 0 / 0 explained
         k = PCA(DEFAULT_VARIANCE, svd_solver="full").fit(X).n_components_
@@ -53,12 +55,18 @@ def tukey_fence(errors, iqrs=FENCE_IQR):
     return q3 + iqrs * (q3 - q1)
 
 
+def _dense(X):
+    """X as a dense array (a sparse matrix's cells stored twice summed, as ``toarray``)."""
+    return X.toarray() if sp.issparse(X) else X
+
+
 def codes_and_squared_errors(estimator, X):
     """X's codes, and each entry's squared reconstruction error in X's units (NaN where
-    X is missing)."""
+    X is missing). Sparse X: the errors are dense, as the reconstruction is."""
     Z = estimator.transform(X)
     X_hat = np.asarray(estimator.inverse_transform(Z), dtype=np.float64)
-    return np.asarray(Z, dtype=np.float64), (np.asarray(X, dtype=np.float64) - X_hat) ** 2
+    X = np.asarray(_dense(X), dtype=np.float64)
+    return np.asarray(Z, dtype=np.float64), (X - X_hat) ** 2
 
 
 def _typical(values, floor=0.0):
@@ -92,6 +100,9 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
     The errors are in X's units, so columns on larger scales weigh more; put a
     ``StandardScaler`` before the detector (in a ``Pipeline``) when the columns'
     units differ.
+
+    Sparse X is taken where the estimator takes it (the default autoencoder and
+    ``PCA`` do); the reconstruction, and so the errors, are dense.
 
     Missing entries (NaN) are passed to the estimator, which takes them or refuses
     them (skae's autoencoders take them; ``PCA`` refuses); a row's error is then the
@@ -236,7 +247,7 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training rows, mostly normal.
         y : Ignored
             Not used, present for API consistency by convention.
@@ -252,10 +263,12 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
                 "the detector reconstructs rows with inverse_transform(transform(X))."
             )
         with transaction(self):
-            X = numeric_data(self, X, ensure_min_samples=2, ensure_all_finite="allow-nan")
+            X = numeric_data(self, X, ensure_min_samples=2, ensure_all_finite="allow-nan",
+                             accept_sparse=_takes_sparse(self.estimator) and "csr")
+            n_samples = X.shape[0]
             self.code_weight_ = float(self.code_weight)
             self.code_score_ = self.code_score
-            rows = np.arange(len(X))
+            rows = np.arange(n_samples)
             errors, Z = self._fit_estimator(X, rows)
             self.n_trimmed_ = 0
             if self.robust:
@@ -264,8 +277,8 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
                 z = self._code_z(Z)
                 scores = self._added(errors, z, _typical(z))
                 kept = np.flatnonzero(scores <= tukey_fence(scores, TRIM_IQR))
-                if 0 < len(kept) < len(X):
-                    self.n_trimmed_ = len(X) - len(kept)
+                if 0 < len(kept) < n_samples:
+                    self.n_trimmed_ = n_samples - len(kept)
                     rows = kept
                     with warnings.catch_warnings():
                         # the trimmed rows' own: a column observed only in trimmed rows
@@ -394,7 +407,7 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to explain.
 
         Returns
@@ -408,7 +421,8 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
 
     def _codes_and_errors(self, X):
         check_is_fitted(self)
-        X = numeric_data(self, X, reset=False, ensure_all_finite="allow-nan")
+        X = numeric_data(self, X, reset=False, ensure_all_finite="allow-nan",
+                         accept_sparse=_takes_sparse(self.estimator_) and "csr")
         return codes_and_squared_errors(self.estimator_, X)
 
     def score_samples(self, X):
@@ -416,7 +430,7 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to score.
 
         Returns
@@ -439,7 +453,7 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to score.
 
         Returns
@@ -454,7 +468,7 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows to judge.
 
         Returns
@@ -466,10 +480,15 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = _takes_sparse(self.estimator)
         tags.input_tags.allow_nan = (self.estimator is None
                                      or get_tags(self.estimator).input_tags.allow_nan)
         return tags
+
+
+def _takes_sparse(estimator):
+    """Whether ``estimator`` takes sparse X (None, the default autoencoder, does)."""
+    return estimator is None or get_tags(estimator).input_tags.sparse
 
 
 def _row_means(errors):

@@ -1,5 +1,7 @@
 """StackedAutoEncoder: greedy layer-wise pre-training, then fine-tuning of the unrolled stack."""
 
+from functools import partial
+
 from ._base import _BaseAutoEncoder, check_hidden_layer_sizes, shared_parameter_docs
 from ._config import Count
 from ._modules import linears
@@ -209,7 +211,7 @@ class StackedAutoEncoder(_BaseAutoEncoder):
         layers, curves = pretrain_stack(
             X, (*hidden, spec["n_components"]), config, stats=stats, mean=spec["mean"],
             scale=spec["scale"], top_activation=config.architecture["code_activation"],
-            device=device, seed=seed, say=self._say,
+            device=device, seed=seed, say=partial(self._say, config=config),
         )
         load_encoder_weights(layers, linears(module.encoder))
         load_decoder_weights(layers, module.decoder)

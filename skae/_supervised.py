@@ -1,6 +1,7 @@
 """Supervised networks whose hidden layers start from greedy (denoising) pre-training."""
 
 from abc import ABCMeta, abstractmethod
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -206,7 +207,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         layers, curves = pretrain_stack(
             X, sizes, config, stats=stats, mean=spec["mean"], scale=spec["scale"],
             top_activation=config.architecture["activation"], device=device, seed=seed,
-            say=self._say,
+            say=partial(self._say, config=config),
         )
         load_encoder_weights(layers, linears(module.hidden))
         return curves

@@ -2,6 +2,8 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
@@ -357,3 +359,38 @@ def test_the_robust_refit_does_not_call_a_column_of_trimmed_rows_empty():
         est.fit(X)
     assert est.n_trimmed_ == 4
     assert not [w for w in caught if "no observed entry" in str(w.message)]
+
+
+@pytest.mark.parametrize("estimator", [None, PCA(2)], ids=["default", "PCA"])
+def test_sparse_rows_score_as_their_dense_copies(estimator):
+    X = plane()
+    X[::7, 2] = 0.0  # some cells sparse
+    X_sparse = sp.csr_matrix(X)
+    dense = ReconstructionOutlierDetector(estimator, random_state=0).fit(X)
+    sparse = ReconstructionOutlierDetector(estimator, random_state=0).fit(X_sparse)
+    assert sparse.n_trimmed_ == dense.n_trimmed_
+    assert sparse.offset_ == pytest.approx(dense.offset_, rel=1e-9)
+    for rows in (X_sparse, sp.csc_matrix(X)):
+        assert_allclose(sparse.score_samples(rows), dense.score_samples(X), rtol=1e-9)
+        assert_array_equal(sparse.predict(rows), dense.predict(X))
+    assert_allclose(sparse.feature_errors(X_sparse[:3]), dense.feature_errors(X[:3]),
+                    rtol=1e-9, atol=1e-12)
+    assert ReconstructionOutlierDetector(estimator).__sklearn_tags__().input_tags.sparse
+
+
+def test_sparse_rows_go_as_the_estimator_says():
+    X = plane()
+
+    class DenseOnly(PCA):
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            tags.input_tags.sparse = False
+            return tags
+
+    detector = ReconstructionOutlierDetector(DenseOnly(2))
+    assert not detector.__sklearn_tags__().input_tags.sparse
+    with pytest.raises(TypeError, match="Sparse data"):
+        detector.fit(sp.csr_matrix(X))
+    detector.fit(X)
+    with pytest.raises(TypeError, match="Sparse data"):
+        detector.score_samples(sp.csr_matrix(X))
