@@ -6,7 +6,14 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.impute import MissingIndicator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._missing import is_pandas_na
+from sklearn.utils._param_validation import (
+    Interval,
+    MissingValues,
+    StrOptions,
+    _NanConstraint,
+    _PandasNAConstraint,
+)
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._base import (
@@ -25,8 +32,18 @@ from ._modules import ACTIVATIONS
 from ._training import FillCheck
 
 
+class _Placeholder(MissingValues):
+    """A missing entry's placeholder in float data: a finite number, NaN or pandas.NA."""
+
+    def __init__(self):
+        super().__init__(numeric_only=True)
+        self._constraints = [Interval(Real, None, None, closed="neither"), _NanConstraint(),
+                             _PandasNAConstraint()]
+
+
 def _is_nan(value):
-    return isinstance(value, Real) and bool(np.isnan(value))
+    """NaN or ``pandas.NA`` (which a float array holds as NaN)."""
+    return is_pandas_na(value) or (isinstance(value, Real) and bool(np.isnan(value)))
 
 
 class _ImputingAutoEncoder(DenoisingAutoEncoder):
@@ -68,9 +85,10 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    missing_values : float, default=np.nan
-        The placeholder of a missing entry: NaN, or a finite number (then NaN in X
-        is an error, as in :class:`~sklearn.impute.SimpleImputer`).
+    missing_values : float or pandas.NA, default=np.nan
+        The placeholder of a missing entry: NaN (``pandas.NA`` means the same: a
+        nullable column's NA reads as NaN), or a finite number (then NaN in X is an
+        error, as in :class:`~sklearn.impute.SimpleImputer`).
     n_components : int, default=None
         Width of the code. None: ``n_features`` (the hiding, not the width, keeps the
         network from copying its input).
@@ -181,7 +199,7 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "missing_values": [Interval(Real, None, None, closed="neither"), "nan"],
+        "missing_values": [_Placeholder()],
         "n_components": [Count(1), None],
         "hidden_layer_sizes": TRAINING_CONSTRAINTS["hidden_layer_sizes"],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -303,7 +321,8 @@ class AutoEncoderImputer(_Versioned, TransformerMixin, BaseEstimator):
         self.data_min_, self.data_max_ = stats["min"], stats["max"]
         self.kept_features_, self.indicator_ = kept, indicator
         self.n_iter_ = autoencoder.n_iter_ if kept.any() else 0
-        self._placeholder = self.missing_values
+        # pandas.NA is NaN in the float arrays the imputer works on
+        self._placeholder = np.nan if _is_nan(self.missing_values) else self.missing_values
         self._columns_out = np.ones_like(kept) if self.keep_empty_features else kept
         self._draws = derive_seed(self.random_state, 1) if self.sample_posterior else None
         return self

@@ -68,6 +68,18 @@ def test_data_with_nothing_missing_fits_and_comes_back_unchanged(cancer):
     assert np.array_equal(imputer.transform(X), X)
 
 
+def test_pandas_na_as_missing_values_means_nan(cancer):
+    # SimpleImputer takes missing_values=pd.NA; a nullable column's NA is NaN as floats
+    pd = pytest.importorskip("pandas")
+    _, X_missing, _, _ = cancer
+    frame = pd.DataFrame(X_missing).astype("Float64")
+    imputer = AutoEncoderImputer(missing_values=pd.NA, **FAST).fit(frame)
+    np.testing.assert_array_equal(imputer.transform(frame),
+                                  AutoEncoderImputer(**FAST).fit_transform(X_missing))
+    assert imputer.__sklearn_tags__().input_tags.allow_nan
+    assert np.isnan(pickle.loads(pickle.dumps(imputer))._placeholder)
+
+
 def test_a_number_as_missing_values(cancer):
     _, X_missing, missing, _ = cancer
     X_coded = np.where(missing, -1.0, X_missing)
