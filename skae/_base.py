@@ -197,6 +197,16 @@ def numeric_data(estimator, X, y="no_validation", **kwargs):
         raise ValueError(f"X must hold numbers only; {exc}") from None
 
 
+def summed_cells(X):
+    """Sparse ``X`` canonical (``canonical_csr``); a ValueError where cells stored twice
+    sum to infinity (each was finite when validated)."""
+    X = canonical_csr(X)
+    if np.isinf(X.data).any():
+        raise ValueError("Input X contains infinity: cells stored twice in the sparse "
+                         "matrix sum to it.")
+    return X
+
+
 def validated(estimator, X, y="no_validation", **kwargs):
     """``numeric_data`` letting NaN (a missing entry) through; infinity is refused and a
     row with no observed entry is a ValueError naming it. Sparse X comes back canonical
@@ -207,10 +217,7 @@ def validated(estimator, X, y="no_validation", **kwargs):
     out = numeric_data(estimator, X, y, ensure_all_finite=False, **kwargs)
     X_checked = out[0] if isinstance(out, tuple) else out
     if sp.issparse(X_checked) and not X_checked.has_canonical_format:
-        X_checked = canonical_csr(X_checked)
-        if np.isinf(X_checked.data).any():  # finite cells stored twice can sum to inf
-            raise ValueError("Input X contains infinity: cells stored twice in the sparse "
-                             "matrix sum to it.")
+        X_checked = summed_cells(X_checked)
         out = (X_checked, *out[1:]) if isinstance(out, tuple) else X_checked
     values = X_checked.data if sp.issparse(X_checked) else X_checked
     with np.errstate(all="ignore"):

@@ -169,17 +169,20 @@ def pca_basis(X, n_components, seed=0):
     """PCA of the rows of ``X``: (mean, components) with ``n_components`` orthonormal rows.
 
     Components come in order of explained variance, their signs fixed as scikit-learn's
-    ``svd_flip`` fixes them (largest loading positive). Dense or CSR ``X``, read in float64
-    chunks, so ``X`` is never copied whole. Where the rows span fewer than
-    ``n_components`` directions the rest complete an orthonormal basis. Missing (NaN)
-    entries count as their column's mean.
+    ``svd_flip`` fixes them (largest loading positive). Dense or CSR ``X``. Up to 4096
+    columns, from their covariance, read in float64 chunks, so ``X`` is never copied
+    whole; wider, from a randomized SVD of the centred copy of X (centring fills a
+    sparse X: it takes the dense one's path, to the same basis). Where the rows span
+    fewer than ``n_components`` directions the rest complete an orthonormal basis.
+    Missing (NaN) entries count as their column's mean.
     """
     stats = column_stats(X)
     mean = stats["mean"]
     n_features = X.shape[1]
-    if n_features > _EIGH_MAX_FEATURES and X.shape[0] >= n_components and not sp.issparse(X):
+    if n_features > _EIGH_MAX_FEATURES and X.shape[0] >= n_components:
         from sklearn.utils.extmath import randomized_svd
 
+        X = X.toarray() if sp.issparse(X) else X
         _, _, Vt = randomized_svd(np.nan_to_num(np.asarray(X, dtype=np.float64) - mean),
                                   n_components,
                                   random_state=seed)

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import AutoEncoderTransformer
-from ._base import _Versioned, numeric_data, transaction
+from ._base import _Versioned, numeric_data, summed_cells, transaction
 from ._data import column_stats
 
 #: share of the training rows' variance the default estimator's code keeps
@@ -25,6 +25,8 @@ FENCE_IQR = 1.5
 TRIM_IQR = 3.0
 #: the interquartile range of a normal distribution, in standard deviations
 NORMAL_IQR = 1.349
+#: scoring reconstructs this many bytes of float64 rows at a time
+SCORE_CHUNK_BYTES = 64 << 20
 
 
 def default_estimator(X, random_state=None):
@@ -62,11 +64,25 @@ def _dense(X):
 
 def codes_and_squared_errors(estimator, X):
     """X's codes, and each entry's squared reconstruction error in X's units (NaN where
-    X is missing). Sparse X: the errors are dense, as the reconstruction is."""
+    X is missing). Sparse X (or codes): the errors are dense, as the reconstruction is."""
     Z = estimator.transform(X)
-    X_hat = np.asarray(estimator.inverse_transform(Z), dtype=np.float64)
-    X = np.asarray(_dense(X), dtype=np.float64)
-    return np.asarray(Z, dtype=np.float64), (X - X_hat) ** 2
+    errors = np.array(_dense(estimator.inverse_transform(Z)), dtype=np.float64)  # a copy
+    errors -= _dense(X)
+    np.square(errors, out=errors)
+    return np.asarray(_dense(Z), dtype=np.float64), errors
+
+
+def codes_and_row_errors(estimator, X):
+    """X's codes, and each row's mean squared error over its observed entries, a chunk
+    of rows at a time (``SCORE_CHUNK_BYTES`` of errors: a wide X is never reconstructed
+    whole)."""
+    step = max(1, SCORE_CHUNK_BYTES // (8 * X.shape[1]))
+    codes, errors = [], []
+    for start in range(0, X.shape[0], step):
+        Z, squared = codes_and_squared_errors(estimator, X[start:start + step])
+        codes.append(Z)
+        errors.append(_row_means(squared))
+    return np.concatenate(codes), np.concatenate(errors)
 
 
 def _typical(values, floor=0.0):
@@ -101,8 +117,10 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
     ``StandardScaler`` before the detector (in a ``Pipeline``) when the columns'
     units differ.
 
-    Sparse X is taken where the estimator takes it (the default autoencoder and
-    ``PCA`` do); the reconstruction, and so the errors, are dense.
+    Sparse X is taken where the estimator takes it (the default autoencoder does;
+    ``PCA`` does with an integer ``n_components``), and scores as its dense copy. The
+    reconstruction is dense: scoring reconstructs 64 MiB of rows at a time, and
+    :meth:`feature_errors` returns a dense array.
 
     Missing entries (NaN) are passed to the estimator, which takes them or refuses
     them (skae's autoencoders take them; ``PCA`` refuses); a row's error is then the
@@ -263,8 +281,7 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
                 "the detector reconstructs rows with inverse_transform(transform(X))."
             )
         with transaction(self):
-            X = numeric_data(self, X, ensure_min_samples=2, ensure_all_finite="allow-nan",
-                             accept_sparse=_takes_sparse(self.estimator) and "csr")
+            X = self._checked(X, reset=True, sparse=_takes_sparse(self.estimator))
             n_samples = X.shape[0]
             self.code_weight_ = float(self.code_weight)
             self.code_score_ = self.code_score
@@ -301,8 +318,7 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
         else:
             self.estimator_ = clone(self.estimator)
         self.estimator_.fit(X_fit)
-        Z, errors = codes_and_squared_errors(self.estimator_, X)
-        errors = _row_means(errors)
+        Z, errors = codes_and_row_errors(self.estimator_, X)
         Z_fit = Z[rows]
         q1, self.code_center_, q3 = np.percentile(Z_fit, [25, 50, 75], axis=0)
         # where more than half the codes agree, the mean absolute deviation (scaled to a
@@ -417,13 +433,19 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
             error part of its anomaly score; with ``code_weight=0`` it is
             ``-score_samples``.
         """
-        return self._codes_and_errors(X)[1]
+        X = self._validated(X)
+        return codes_and_squared_errors(self.estimator_, X)[1]
 
-    def _codes_and_errors(self, X):
+    def _checked(self, X, reset, sparse):
+        """X validated: float, NaN let through, sparse as CSR where ``sparse`` (a cell
+        stored twice summed, as ``toarray`` reads it)."""
+        X = numeric_data(self, X, reset=reset, ensure_all_finite="allow-nan",
+                         accept_sparse=sparse and "csr", ensure_min_samples=2 if reset else 1)
+        return summed_cells(X) if sp.issparse(X) else X
+
+    def _validated(self, X):
         check_is_fitted(self)
-        X = numeric_data(self, X, reset=False, ensure_all_finite="allow-nan",
-                         accept_sparse=_takes_sparse(self.estimator_) and "csr")
-        return codes_and_squared_errors(self.estimator_, X)
+        return self._checked(X, reset=False, sparse=_takes_sparse(self.estimator_))
 
     def score_samples(self, X):
         """Negative anomaly score of each row (higher is more normal).
@@ -442,8 +464,8 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
             factor of its code among the fitted codes (see ``code_weight`` and
             ``code_score``).
         """
-        Z, errors = self._codes_and_errors(X)
-        errors = _row_means(errors)
+        X = self._validated(X)
+        Z, errors = codes_and_row_errors(self.estimator_, X)
         if self.code_weight_ == 0:
             return -errors
         return -self._anomaly(errors, self._code_term(*self._neighbours(Z)))

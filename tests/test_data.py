@@ -42,6 +42,17 @@ def test_pca_basis_matches_pca_where_one_column_dwarfs_the_rest(make):
     np.testing.assert_allclose(np.abs(components @ pca.components_.T), np.eye(3), atol=1e-9)
 
 
+def test_a_wide_sparse_matrix_gets_its_dense_copys_basis():
+    # beyond 4096 columns the dense route is a randomized SVD; sparse X took the
+    # covariance's eigh (slow, and another basis, so another autoencoder)
+    X = sp.random(40, 4100, density=0.01, random_state=0, format="lil")
+    X[:, 7] = np.nan  # missing entries count as the column's mean on both routes
+    X = X.tocsr()
+    sparse, dense = pca_basis(X, 5), pca_basis(X.toarray(), 5)
+    np.testing.assert_array_equal(sparse[0], dense[0])
+    np.testing.assert_array_equal(sparse[1], dense[1])
+
+
 @pytest.mark.parametrize("load", [load_digits, load_breast_cancer,
                                   lambda: load_diabetes(scaled=False)])
 def test_ordinary_tables_keep_the_covariance_route(load):

@@ -394,3 +394,33 @@ def test_sparse_rows_go_as_the_estimator_says():
     detector.fit(X)
     with pytest.raises(TypeError, match="Sparse data"):
         detector.score_samples(sp.csr_matrix(X))
+
+
+def test_sparse_cells_that_sum_to_infinity_are_refused_whatever_the_estimator():
+    X = plane()
+    twice = sp.csr_matrix(([1e308, 1e308, 1.0], [0, 0, 1], [0, 2, 3]), shape=(2, 3))
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    for method in (detector.score_samples, detector.feature_errors, detector.fit):
+        with pytest.raises(ValueError, match="cells stored twice"):
+            method(twice)
+    assert_array_equal(detector.predict(X), ReconstructionOutlierDetector(PCA(2)).fit_predict(X))
+
+
+def test_an_estimator_returning_sparse_rows_scores_as_on_dense():
+    from sklearn.preprocessing import MaxAbsScaler
+
+    X = plane()
+    X[::3, 1] = 0.0
+    sparse = ReconstructionOutlierDetector(MaxAbsScaler()).fit(sp.csr_matrix(X))
+    dense = ReconstructionOutlierDetector(MaxAbsScaler()).fit(X)
+    assert_allclose(sparse.score_samples(sp.csr_matrix(X)), dense.score_samples(X))
+
+
+def test_scores_come_a_chunk_of_rows_at_a_time(monkeypatch):
+    X = plane()
+    detector = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    whole = detector.score_samples(X)
+    monkeypatch.setattr("skae._outliers.SCORE_CHUNK_BYTES", 7 * 8 * X.shape[1])  # 7 rows
+    assert_allclose(detector.score_samples(X), whole, rtol=1e-12)
+    assert_allclose(ReconstructionOutlierDetector(PCA(2)).fit(X).offset_, detector.offset_,
+                    rtol=1e-12)
