@@ -17,6 +17,7 @@ from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
 import sklearn
@@ -229,14 +230,17 @@ def validated(estimator, X, y="no_validation", **kwargs):
     return out
 
 
-# frames in these packages are not the user's line a warning should point at
-_LIBRARY_DIRS = (os.path.dirname(__file__) + os.sep, os.path.dirname(sklearn.__file__) + os.sep)
+# frames in these packages are not the user's line a warning should point at (joblib:
+# cross_val_score and the searches call fit through it)
+_LIBRARY_DIRS = tuple(os.path.dirname(path) + os.sep
+                      for path in (__file__, sklearn.__file__, joblib.__file__))
 
 
 def warn_at_caller(message, category):
-    """``warnings.warn`` with the stacklevel of the first frame outside skae and sklearn."""
+    """``warnings.warn`` with the stacklevel of the first frame outside skae, sklearn and
+    joblib (or the outermost frame, in a worker that holds no other)."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level + 1)
 
@@ -251,6 +255,31 @@ def warn_of_empty_columns(stats, method):
             "the model learns nothing of them, and their mean is taken as 0"
             + (", which later partial_fit calls keep" if method == "partial_fit" else "")
             + ". Drop them, or fit on rows where they are observed.", UserWarning)
+
+
+#: a column whose float32 steps at its magnitude exceed this share of its standard
+#: deviation loses its variation when skae casts X to float32 to train
+COARSE_STEP = 0.1
+
+
+def warn_of_coarse_columns(stats, method):
+    """Warn when float32, in which the networks train, cannot resolve a column's spread
+    at its magnitude (values near 1e8 varying by 1, say): the model then cannot see that
+    variation, where PCA, in float64, does. The float64 centring of ``transform`` comes
+    too late for training."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        magnitude = np.fmax(np.abs(stats["min"]), np.abs(stats["max"]))
+        step = np.spacing(magnitude.astype(np.float32)).astype(np.float64)
+        coarse = np.flatnonzero((stats["std"] > 0) & (step > COARSE_STEP * stats["std"]))
+    if coarse.size:
+        j = coarse[0]
+        named = ", ".join(map(str, coarse[:10])) + (", ..." if coarse.size > 10 else "")
+        warn_at_caller(
+            f"{method}: column(s) {named} of X vary by too little for their magnitude to "
+            f"train in float32 (column {j}: values up to {magnitude[j]:.3g} in size, standard "
+            f"deviation {stats['std'][j]:.3g}, float32 steps of {step[j]:.3g} there): the "
+            "model cannot see that variation, which PCA would. Centre X first "
+            "(StandardScaler, or subtract its column means).", UserWarning)
 
 
 def fresh_generator(seed):
@@ -624,6 +653,7 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
                 "noise's column spreads 0). Begin with a chunk of rows that spans the data.",
                 UserWarning, stacklevel=5)
         warn_of_empty_columns(stats, "partial_fit" if incremental else "fit")
+        warn_of_coarse_columns(stats, "partial_fit" if incremental else "fit")
         mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
                                                                         stats["mean"]))
         init = self._resolve_init(config, X.shape[1], n_components)

@@ -24,6 +24,7 @@ from ._base import (
     transaction,
     validated,
     warn_at_caller,
+    warn_of_coarse_columns,
     warn_of_empty_columns,
 )
 from ._config import Count
@@ -177,6 +178,7 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         X32 = as_float32_rows(X)
         stats = column_stats(X)
         warn_of_empty_columns(stats, "fit")
+        warn_of_coarse_columns(stats, "fit")
         mean, scale = stats["mean"], global_scale(stats["var"], stats["mean"])
         architecture = config.architecture
         spec = {"n_features": X.shape[1], "n_outputs": n_outputs,

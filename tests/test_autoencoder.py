@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from skae import AutoEncoderTransformer
+from skae import AutoEncoderTransformer, StackedAutoEncoderRegressor
 from skae._feeding import hold_out, n_held_out
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0, "device": "cpu",
@@ -324,3 +324,34 @@ def test_divergence_raises_and_leaves_estimator_unfitted(small):
     with pytest.raises(FloatingPointError, match="diverged"):
         ae.fit(small * 1e3)
     assert not hasattr(ae, "net_")
+
+
+@pytest.mark.parametrize("offset", [1e8, 1e5])
+@pytest.mark.parametrize("regressor", [False, True], ids=["autoencoder", "regressor"])
+def test_a_column_too_coarse_for_float32_warns(offset, regressor):
+    # values near 1e8 varying by 1: float32 steps there are 8, so training sees nothing
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    X[:, 0] += offset
+    est = (StackedAutoEncoderRegressor((4,), max_iter=2, pretraining="none", device="cpu")
+           if regressor else AutoEncoderTransformer(2, max_iter=2, device="cpu"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, X[:, 1]) if regressor else est.fit(X)
+    coarse = [w for w in caught if "train in float32" in str(w.message)]
+    assert len(coarse) == (offset > 1e6)
+    if coarse:
+        assert "column(s) 0 of X" in str(coarse[0].message)
+        assert coarse[0].filename == __file__  # the user's line
+
+
+def test_warnings_under_cross_validation_point_at_the_users_line():
+    from sklearn.model_selection import cross_val_score
+
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    X[:, 0] += 1e8
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cross_val_score(AutoEncoderTransformer(2, max_iter=2, device="cpu"), X, cv=2)
+    ours = [w for w in caught if issubclass(w.category, (UserWarning, ConvergenceWarning))
+            and ("float32" in str(w.message) or "Maximum iterations" in str(w.message))]
+    assert len(ours) == 4 and all(w.filename == __file__ for w in ours)
