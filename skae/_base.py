@@ -238,18 +238,26 @@ _LIBRARY_DIRS = tuple(os.path.dirname(path) + os.sep
 
 def warn_at_caller(message, category):
     """``warnings.warn`` with the stacklevel of the first frame outside skae, sklearn and
-    joblib (or the outermost frame, in a worker that holds no other)."""
+    joblib: the user's line (in a worker thread or process, the first frame of its own
+    machinery, e.g. ``threading.py``; the outermost frame where the stack has no other)."""
     frame, level = sys._getframe(1), 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level + 1)
 
 
-def warn_of_empty_columns(stats, method):
+def _named(columns, names=None):
+    """The first ten ``columns`` (indices) as a message names them: by ``names`` (X's
+    column names) where X had them."""
+    shown = [repr(str(names[j])) if names is not None else str(j) for j in columns[:10]]
+    return ", ".join(shown) + (", ..." if len(columns) > 10 else "")
+
+
+def warn_of_empty_columns(stats, method, names=None):
     """Warn when a column of the rows that fix the standardisation has no observed entry."""
     empty = np.flatnonzero(stats["count"] == 0)
     if empty.size:
-        named = ", ".join(map(str, empty[:10])) + (", ..." if empty.size > 10 else "")
+        named = _named(empty, names)
         warn_at_caller(
             f"{method}: column(s) {named} of X have no observed entry (NaN in every row): "
             "the model learns nothing of them, and their mean is taken as 0"
@@ -262,10 +270,11 @@ def warn_of_empty_columns(stats, method):
 COARSE_STEP = 0.1
 
 
-def warn_of_coarse_columns(stats, method):
-    """Warn when float32, in which the networks train, cannot resolve a column's spread
-    at its magnitude (values near 1e8 varying by 1, say): the model then cannot see that
-    variation, where PCA, in float64, does. The float64 centring of ``transform`` comes
+def warn_of_coarse_columns(stats, method, names=None):
+    """Warn when float32, in which the networks train, resolves a column only coarsely
+    for its spread (steps above ``COARSE_STEP`` standard deviations at its magnitude:
+    values near 1e8 varying by 1, say): the model then sees little of that variation,
+    where PCA, in float64, sees all of it. The float64 centring of ``transform`` comes
     too late for training."""
     with np.errstate(over="ignore", invalid="ignore"):
         magnitude = np.fmax(np.abs(stats["min"]), np.abs(stats["max"]))
@@ -273,13 +282,14 @@ def warn_of_coarse_columns(stats, method):
         coarse = np.flatnonzero((stats["std"] > 0) & (step > COARSE_STEP * stats["std"]))
     if coarse.size:
         j = coarse[0]
-        named = ", ".join(map(str, coarse[:10])) + (", ..." if coarse.size > 10 else "")
         warn_at_caller(
-            f"{method}: column(s) {named} of X vary by too little for their magnitude to "
-            f"train in float32 (column {j}: values up to {magnitude[j]:.3g} in size, standard "
-            f"deviation {stats['std'][j]:.3g}, float32 steps of {step[j]:.3g} there): the "
-            "model cannot see that variation, which PCA would. Centre X first "
-            "(StandardScaler, or subtract its column means).", UserWarning)
+            f"{method}: column(s) {_named(coarse, names)} of X vary little for their size: "
+            f"float32, in which the model trains, holds them in coarse steps (column "
+            f"{_named(coarse[:1], names)}: values up to {magnitude[j]:.3g} in size, standard "
+            f"deviation {stats['std'][j]:.3g}, float32 steps of {step[j]:.3g} there), so "
+            "the model sees little of that variation, where PCA sees all of it. Centre "
+            "those columns first (subtract their means; StandardScaler does, on dense X).",
+            UserWarning)
 
 
 def fresh_generator(seed):
@@ -647,13 +657,14 @@ class _BaseAutoEncoder(_NetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMi
         loss, architecture = config.loss, config.architecture
         n_components = self._check_n_components(architecture["n_components"], X.shape[1])
         if incremental and loss.standardizes and not np.any(stats["var"] > 0):
-            warnings.warn(
+            warn_at_caller(
                 f"partial_fit standardises every call with its first call's rows, and these "
                 f"{X.shape[0]} row(s) do not vary: mean_ is theirs and scale_ 1 (and a "
                 "noise's column spreads 0). Begin with a chunk of rows that spans the data.",
-                UserWarning, stacklevel=5)
-        warn_of_empty_columns(stats, "partial_fit" if incremental else "fit")
-        warn_of_coarse_columns(stats, "partial_fit" if incremental else "fit")
+                UserWarning)
+        names = getattr(self, "feature_names_in_", None)
+        warn_of_empty_columns(stats, "partial_fit" if incremental else "fit", names)
+        warn_of_coarse_columns(stats, "partial_fit" if incremental else "fit", names)
         mean, scale = loss.standardization(stats["mean"], global_scale(stats["var"],
                                                                         stats["mean"]))
         init = self._resolve_init(config, X.shape[1], n_components)

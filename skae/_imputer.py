@@ -6,14 +6,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.impute import MissingIndicator
-from sklearn.utils._missing import is_pandas_na
-from sklearn.utils._param_validation import (
-    Interval,
-    MissingValues,
-    StrOptions,
-    _NanConstraint,
-    _PandasNAConstraint,
-)
+from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._base import (
@@ -33,17 +26,28 @@ from ._training import FillCheck
 
 
 class _Placeholder(MissingValues):
-    """A missing entry's placeholder in float data: a finite number, NaN or pandas.NA."""
+    """A missing entry's placeholder in float data: a finite number, NaN or pandas.NA
+    (infinity is never a missing entry: X holding it is an error)."""
 
     def __init__(self):
         super().__init__(numeric_only=True)
-        self._constraints = [Interval(Real, None, None, closed="neither"), _NanConstraint(),
-                             _PandasNAConstraint()]
+
+    def is_satisfied_by(self, val):
+        return super().is_satisfied_by(val) and not (isinstance(val, Real) and np.isinf(val))
+
+    def __str__(self):
+        return "a finite number, numpy.nan or pandas.NA"
 
 
 def _is_nan(value):
     """NaN or ``pandas.NA`` (which a float array holds as NaN)."""
-    return is_pandas_na(value) or (isinstance(value, Real) and bool(np.isnan(value)))
+    if isinstance(value, Real):
+        return bool(np.isnan(value))
+    try:
+        from pandas import NA
+    except ImportError:  # pandas is optional: without it, no value is pandas.NA
+        return False
+    return value is NA
 
 
 class _ImputingAutoEncoder(DenoisingAutoEncoder):

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import AutoEncoderTransformer
-from ._base import _Versioned, numeric_data, summed_cells, transaction
+from ._base import _Versioned, numeric_data, summed_cells, transaction, warn_at_caller
 from ._data import column_stats
 
 #: share of the training rows' variance the default estimator's code keeps
@@ -118,9 +118,9 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
     units differ.
 
     Sparse X is taken where the estimator takes it (the default autoencoder does;
-    ``PCA`` does with an integer ``n_components``), and scores as its dense copy. The
-    reconstruction is dense: scoring reconstructs 64 MiB of rows at a time, and
-    :meth:`feature_errors` returns a dense array.
+    ``PCA`` does with an integer ``n_components``), and scores as its dense copy.
+    Scoring reconstructs 64 MiB of rows at a time (:meth:`feature_errors` returns a
+    dense array); ``fit`` with the default estimator makes X dense to pick its width.
 
     Missing entries (NaN) are passed to the estimator, which takes them or refuses
     them (skae's autoencoders take them; ``PCA`` refuses); a row's error is then the
@@ -302,6 +302,10 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
                         # is not the user's empty column (the first fit warned of those)
                         warnings.filterwarnings("ignore", message=".*no observed entry",
                                                 category=UserWarning)
+                        # the first fit warned of X's coarse columns; the trimmed rows'
+                        # spread differs, which would word the same warning anew
+                        warnings.filterwarnings("ignore", message=".*vary little for their",
+                                                category=UserWarning)
                         errors, Z = self._fit_estimator(X, rows)
             scores = self._anomaly(errors, self._fit_neighbours(Z, rows))
             self.offset_ = float(self._offset(-scores))
@@ -412,11 +416,11 @@ class ReconstructionOutlierDetector(_Versioned, MetaEstimatorMixin, OutlierMixin
         q1, q3 = np.percentile(scores, [25, 75])
         share = float(np.mean(scores > self.threshold_))
         if self.contamination == "auto" and q1 == q3 and share > 0:
-            warnings.warn(
+            warn_at_caller(
                 f"contamination='auto': at least half the training rows have the same "
                 f"anomaly score (the interquartile range is 0), so every row scoring worse "
                 f"is an outlier: {share:.1%} of the training rows. Pass a float "
-                f"contamination to set that share.", UserWarning, stacklevel=4)
+                f"contamination to set that share.", UserWarning)
 
     def feature_errors(self, X):
         """Each row's squared reconstruction error per feature, in X's units.

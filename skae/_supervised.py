@@ -177,8 +177,9 @@ class _BaseStackedNetwork(_NetMixin, BaseEstimator, metaclass=ABCMeta):
         targets, rows, n_outputs = self._prepare_targets(y)
         X32 = as_float32_rows(X)
         stats = column_stats(X)
-        warn_of_empty_columns(stats, "fit")
-        warn_of_coarse_columns(stats, "fit")
+        names = getattr(self, "feature_names_in_", None)
+        warn_of_empty_columns(stats, "fit", names)
+        warn_of_coarse_columns(stats, "fit", names)
         mean, scale = stats["mean"], global_scale(stats["var"], stats["mean"])
         architecture = config.architecture
         spec = {"n_features": X.shape[1], "n_outputs": n_outputs,

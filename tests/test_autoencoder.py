@@ -327,21 +327,38 @@ def test_divergence_raises_and_leaves_estimator_unfitted(small):
 
 
 @pytest.mark.parametrize("offset", [1e8, 1e5])
-@pytest.mark.parametrize("regressor", [False, True], ids=["autoencoder", "regressor"])
-def test_a_column_too_coarse_for_float32_warns(offset, regressor):
-    # values near 1e8 varying by 1: float32 steps there are 8, so training sees nothing
+@pytest.mark.parametrize("method", ["fit", "partial_fit", "regressor"])
+def test_a_column_too_coarse_for_float32_warns(offset, method):
+    # values near 1e8 varying by 1: float32 steps there are 8
     X = np.random.default_rng(0).normal(size=(200, 3))
     X[:, 0] += offset
     est = (StackedAutoEncoderRegressor((4,), max_iter=2, pretraining="none", device="cpu")
-           if regressor else AutoEncoderTransformer(2, max_iter=2, device="cpu"))
+           if method == "regressor" else AutoEncoderTransformer(2, max_iter=2, device="cpu"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        est.fit(X, X[:, 1]) if regressor else est.fit(X)
-    coarse = [w for w in caught if "train in float32" in str(w.message)]
+        if method == "regressor":
+            est.fit(X, X[:, 1])
+        else:
+            getattr(est, method)(X)
+    coarse = [w for w in caught if "vary little for their size" in str(w.message)]
     assert len(coarse) == (offset > 1e6)
     if coarse:
         assert "column(s) 0 of X" in str(coarse[0].message)
         assert coarse[0].filename == __file__  # the user's line
+
+
+def test_the_column_warnings_name_a_frames_columns():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(200, 3)), columns=["a", "b", "c"])
+    X["b"] += 1e8
+    X["c"] = np.nan
+    X.iloc[0, 2] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AutoEncoderTransformer(1, max_iter=2, device="cpu").fit(X)
+    messages = [str(w.message) for w in caught]
+    assert any("column(s) 'b' of X vary little" in m for m in messages)
+    assert any("column(s) 'c' of X have no observed entry" in m for m in messages)
 
 
 def test_warnings_under_cross_validation_point_at_the_users_line():
@@ -353,5 +370,5 @@ def test_warnings_under_cross_validation_point_at_the_users_line():
         warnings.simplefilter("always")
         cross_val_score(AutoEncoderTransformer(2, max_iter=2, device="cpu"), X, cv=2)
     ours = [w for w in caught if issubclass(w.category, (UserWarning, ConvergenceWarning))
-            and ("float32" in str(w.message) or "Maximum iterations" in str(w.message))]
+            and ("vary little" in str(w.message) or "Maximum iterations" in str(w.message))]
     assert len(ours) == 4 and all(w.filename == __file__ for w in ours)

@@ -43,8 +43,8 @@ def test_pca_basis_matches_pca_where_one_column_dwarfs_the_rest(make):
 
 
 def test_a_wide_sparse_matrix_gets_its_dense_copys_basis():
-    # beyond 4096 columns the dense route is a randomized SVD; sparse X took the
-    # covariance's eigh (slow, and another basis, so another autoencoder)
+    # beyond 4096 columns the basis comes from a randomized SVD, for sparse X as for dense
+    # (another route would give another basis, so another autoencoder)
     X = sp.random(40, 4100, density=0.01, random_state=0, format="lil")
     X[:, 7] = np.nan  # missing entries count as the column's mean on both routes
     X = X.tocsr()

@@ -98,15 +98,17 @@ NETS = [est for est in ESTIMATORS if hasattr(est, "_build_config")]
 
 
 @pytest.mark.parametrize("est", NETS, ids=lambda est: type(est).__name__)
-def test_a_fit_reads_its_parameters_once_at_the_door(monkeypatch, est):
+def test_a_fit_reads_its_parameters_once_at_the_door(monkeypatch, capsys, est):
     # every parameter changed right after the configuration is built: the fit, which
-    # takes that configuration alone, comes out as without the change
+    # takes that configuration alone, comes out (and prints, verbose included) as
+    # without the change
     X, y = load_iris(return_X_y=True)
     if isinstance(est, StackedAutoEncoderRegressor):
         y = X[:, 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         expected = outputs(copy.deepcopy(est).fit(X, y), X, y)
+        printed = capsys.readouterr().out
         original = type(est)._build_config
 
         def build_then_change(self, **overrides):
@@ -118,6 +120,7 @@ def test_a_fit_reads_its_parameters_once_at_the_door(monkeypatch, est):
 
         monkeypatch.setattr(type(est), "_build_config", build_then_change)
         fitted = copy.deepcopy(est).fit(X, y)
+        assert capsys.readouterr().out == printed
     monkeypatch.undo()
     fitted.set_params(**est.get_params(deep=False))  # as it was asked to fit
     got = outputs(fitted, X, y)

@@ -416,11 +416,70 @@ def test_an_estimator_returning_sparse_rows_scores_as_on_dense():
     assert_allclose(sparse.score_samples(sp.csr_matrix(X)), dense.score_samples(X))
 
 
+class RowCountingPCA(PCA):
+    """PCA that records the most rows one transform call was given."""
+
+    def transform(self, X):
+        self.most_rows_ = max(getattr(self, "most_rows_", 0), X.shape[0])
+        return super().transform(X)
+
+
 def test_scores_come_a_chunk_of_rows_at_a_time(monkeypatch):
     X = plane()
-    detector = ReconstructionOutlierDetector(PCA(2)).fit(X)
+    detector = ReconstructionOutlierDetector(RowCountingPCA(2)).fit(X)
     whole = detector.score_samples(X)
+    assert detector.estimator_.most_rows_ == len(X)
     monkeypatch.setattr("skae._outliers.SCORE_CHUNK_BYTES", 7 * 8 * X.shape[1])  # 7 rows
-    assert_allclose(detector.score_samples(X), whole, rtol=1e-12)
-    assert_allclose(ReconstructionOutlierDetector(PCA(2)).fit(X).offset_, detector.offset_,
-                    rtol=1e-12)
+    refitted = ReconstructionOutlierDetector(RowCountingPCA(2)).fit(X)
+    assert_allclose(refitted.score_samples(X), whole, rtol=1e-12)
+    assert_allclose(refitted.offset_, detector.offset_, rtol=1e-12)
+    assert refitted.estimator_.most_rows_ == 7
+
+
+class CanonicalCheckingPCA(PCA):
+    """PCA that refuses a sparse X storing a cell twice (sums nothing itself)."""
+
+    def _check(self, X):
+        assert not sp.issparse(X) or X.has_canonical_format
+
+    def fit(self, X, y=None):
+        self._check(X)
+        return super().fit(X.toarray() if sp.issparse(X) else X)
+
+    def transform(self, X):
+        self._check(X)
+        return super().transform(X.toarray() if sp.issparse(X) else X)
+
+
+def test_the_estimator_gets_cells_stored_twice_summed():
+    X = plane()
+    twice = sp.coo_matrix(X)
+    twice = sp.coo_matrix((np.r_[twice.data, 1.0], (np.r_[twice.row, 0], np.r_[twice.col, 0])),
+                          shape=X.shape)  # X[0, 0] + 1, stored as two cells
+    summed = X.copy()
+    summed[0, 0] += 1.0
+    detector = ReconstructionOutlierDetector(CanonicalCheckingPCA(2)).fit(twice)
+    reference = ReconstructionOutlierDetector(PCA(2)).fit(summed)
+    assert_allclose(detector.score_samples(twice), reference.score_samples(summed),
+                    rtol=1e-9)
+    assert_allclose(detector.feature_errors(twice)[0], reference.feature_errors(summed)[0],
+                    rtol=1e-9, atol=1e-12)
+
+
+def test_the_robust_refit_does_not_repeat_the_coarse_column_warning():
+    X = plane()
+    X[:, 0] += 1e8  # float32 steps of 8 at that size
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ReconstructionOutlierDetector(random_state=0).fit(X)
+    assert len([w for w in caught if "vary little for their size" in str(w.message)]) == 1
+
+
+def test_the_tied_scores_warning_points_at_the_users_line_through_a_pipeline():
+    X = np.zeros((100, 3))
+    X[:10] = np.random.default_rng(0).normal(size=(10, 3))
+    pipe = make_pipeline(StandardScaler(), ReconstructionOutlierDetector(
+        PCA(1), code_weight=0, robust=False))
+    with pytest.warns(UserWarning, match="interquartile range is 0") as caught:
+        pipe.fit(X)
+    assert caught[0].filename == __file__
