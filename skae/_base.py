@@ -104,8 +104,10 @@ _SHARED_PARAMETER_DOCS = {
         ``momentum`` (the papers' optimiser; its step size is not scale-free as
         Adam's is, so it usually needs a larger ``learning_rate``, searched).
         "lbfgs": full-batch L-BFGS with a strong-Wolfe line search, for small
-        data; each epoch is one L-BFGS step of up to 20 iterations. Where there
-        is pre-training, it uses the same solver.
+        data; each epoch is one L-BFGS step of up to 20 iterations, and its
+        ``loss_curve_`` holds the loss plus the L2 term ``alpha`` adds (which it
+        minimises with it, as ``MLPRegressor``'s curve does). Where there is
+        pre-training, it uses the same solver.
     momentum : float, default=0.9
         Heavy-ball momentum of sgd, in [0, 1) (0: plain SGD). Ignored by the
         other solvers.
@@ -356,7 +358,8 @@ class _NetMixin(_Versioned):
     # ---- configuration ---------------------------------------------------------------
 
     def _architecture(self):
-        return {name: getattr(self, name) for name in self._architecture_params}
+        # copies: a list the user passed (hidden_layer_sizes) may change after the fit
+        return {name: copy.deepcopy(getattr(self, name)) for name in self._architecture_params}
 
     def _build_config(self, **train_overrides):
         """The validated parameters as one FitConfig (called once, at the door)."""

@@ -115,9 +115,13 @@ class _Net(GraphSteps, NeuralNet):
                 y_pred.float())
         loss = super().get_loss(y_pred, y_true, X=X, training=training)
         if self.l2 and training:
-            weights = [p for name, p in self.module_.named_parameters() if name.endswith("weight")]
-            loss = loss + 0.5 * self.l2 * sum(w.pow(2).sum() for w in weights)
+            loss = loss + self.penalty()
         return loss
+
+    def penalty(self):
+        """The explicit L2 term training adds to the loss (``l2``: L-BFGS's alpha)."""
+        weights = [p for name, p in self.module_.named_parameters() if name.endswith("weight")]
+        return 0.5 * self.l2 * sum(w.pow(2).sum() for w in weights)
 
 
 def evaluate(net, data, training=False, plain=False):
@@ -252,6 +256,12 @@ class Monitor(Callback):
                 "X's values are far off the scale the model standardises by (set by the "
                 "first fit or partial_fit call); rescale X, or refit from scratch."
             )
+        # what divergence is judged against: the loss training records, which under
+        # L-BFGS adds the explicit L2 term
+        self.start_objective_ = self.start_loss_
+        if getattr(net, "l2", 0.0):
+            with torch.no_grad():
+                self.start_objective_ += float(net.penalty())
         # best_loss_: the best monitored loss (held-out with ``valid``, else training)
         self.epochs_, self.misses_, self.best_epoch_ = 0, 0, None
         self.best_loss_, self.best_state_ = math.inf, None
@@ -261,13 +271,18 @@ class Monitor(Callback):
             self.best_state_ = self.start_state_ = clone_state(net.module_)
 
     def _check_divergence(self, net, loss, when):
-        limit = DIVERGENCE_FACTOR * max(self.start_loss_, DIVERGENCE_FLOOR)
+        limit = DIVERGENCE_FACTOR * max(self.start_objective_, DIVERGENCE_FLOOR)
         if not math.isfinite(loss) or loss > limit:
+            if getattr(getattr(net, "config", None), "full_batch", False):
+                advice = ("L-BFGS's line search sets its steps (learning_rate plays no "
+                          "part): try solver='adam'.")
+            else:
+                advice = (f"The step is too large for this model: try a smaller "
+                          f"{self.step_param} (now {net.lr}"
+                          f"{'; ' + self.step_note if self.step_note else ''}).")
             raise FloatingPointError(
                 f"Training diverged: the loss reached {loss:.3g} {when}, from "
-                f"{self.start_loss_:.3g} at the start. The step is too large for this "
-                f"model: try a smaller {self.step_param} (now {net.lr}"
-                f"{'; ' + self.step_note if self.step_note else ''})."
+                f"{self.start_objective_:.3g} at the start. {advice}"
             )
 
     def on_epoch_end(self, net, **kwargs):

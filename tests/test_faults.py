@@ -400,6 +400,19 @@ def test_warm_start_takes_one_architecture_however_spelled(X, before, after):
     est.set_params(hidden_layer_sizes=after).fit(X)  # was "other hidden_layer_sizes"
     assert est.n_iter_ == 4
 
+
+def test_the_fitted_architecture_is_a_copy_of_the_users_list(X):
+    sizes = [8]
+    est = AutoEncoderTransformer(4, hidden_layer_sizes=sizes, max_iter=2, warm_start=True,
+                                 **CPU).fit(X)
+    sizes.append(6)  # the parameter now says (8, 6); the model is still (8,)
+    with pytest.raises(ValueError, match="other hidden_layer_sizes"):
+        est.fit(X)
+    with pytest.raises(ValueError, match="other hidden_layer_sizes"):
+        est.partial_fit(X)
+    est.set_params(hidden_layer_sizes=[8]).fit(X)  # the true architecture warm-starts
+    assert est.n_iter_ == 4
+
 # ---- local randomness ---------------------------------------------------------------------
 
 

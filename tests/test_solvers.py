@@ -143,3 +143,16 @@ def test_pretrain_learning_rate_none_is_learning_rate(digits):
     b = StackedAutoEncoderClassifier((8,), pretrain_learning_rate=0.01, **common).fit(X, y)
     assert a.pretrain_loss_curves_ == b.pretrain_loss_curves_
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: AutoEncoderTransformer(8, solver="lbfgs", alpha=3.0, max_iter=3, random_state=0,
+                                   device="cpu"),
+    lambda: StackedAutoEncoder(8, hidden_layer_sizes=(32,), solver="lbfgs", alpha=3.0,
+                               max_iter=2, pretrain_max_iter=2, random_state=0, device="cpu"),
+], ids=["autoencoder", "stacked"])
+def test_lbfgs_judges_divergence_by_the_objective_it_minimises(X, make):
+    # L-BFGS adds alpha's L2 term to the loss it records; the start it is judged against
+    # must hold it too, or a large penalty at the start reads as divergence
+    est = make().fit(X)  # raised "Training diverged"
+    assert np.all(np.isfinite(est.loss_curve_)) and est.loss_curve_[-1] <= est.loss_curve_[0]
