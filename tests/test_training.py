@@ -124,7 +124,8 @@ def test_encoding_fills_its_own_temporary_not_the_input():
 
 def test_divergence_names_the_loss_and_its_start():
     monitor = Monitor(patience=5, tol=0.0)
-    monitor.start_loss_, monitor.epochs_, monitor.misses_ = 0.5, 0, 0
+    monitor.start_loss_ = monitor.start_objective_ = 0.5
+    monitor.epochs_, monitor.misses_ = 0, 0
 
     class Net:
         history, lr = [{"train_loss": float("nan")}], 0.5
