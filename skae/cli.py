@@ -229,11 +229,21 @@ def downstream(kind):
 
 
 def evaluate(name, model, split, kind, log):
-    """Fit ``model`` and measure held-out reconstruction error and, with labels, the score."""
+    """Fit ``model`` and measure held-out reconstruction error and, with labels, the score.
+
+    A model that cannot train on these data (a ValueError or FloatingPointError: its
+    noise far off the data, divergence) gives a row saying so, ``"failed"``: the
+    comparison goes on with the others.
+    """
     X_train, X_test, y_train, y_test = split
     log(f"fitting {name} ...")
     start = time.perf_counter()
-    model.fit(X_train)
+    try:
+        model.fit(X_train)
+    except (ValueError, FloatingPointError) as exc:
+        log(f"  {name} failed")
+        return {"model": name, "fit_s": time.perf_counter() - start, "fitted": None,
+                "failed": str(exc)}
     row = {"model": name, "fit_s": time.perf_counter() - start, "fitted": model}
     reconstruction = model.inverse_transform(model.transform(X_test))
     row["test_mse"] = float(np.mean((reconstruction - X_test) ** 2))
@@ -257,6 +267,10 @@ def format_table(rows, kind, units):
     lines += [header, "-" * len(header)]
     kept_pca = False
     for r in rows:
+        if "failed" in r:
+            lines.append(f"{r['model']:<24}{'failed':>12}{r['fit_s']:>9.1f}"
+                         + (f"{'-':>10}" if score else ""))
+            continue
         line = f"{r['model']:<24}{r['test_mse']:>#12.4g}{r['fit_s']:>9.1f}"
         line += f"{r['score']:>10.3f}" if score else ""
         if getattr(r["fitted"], "best_epoch_", None) == 0:  # init="auto" kept its PCA start
@@ -265,6 +279,7 @@ def format_table(rows, kind, units):
     if kept_pca:
         lines.append("* no training epoch beat the PCA start on held-out rows: this model is "
                      "PCA")
+    lines += [f"{r['model']} failed: {r['failed']}" for r in rows if "failed" in r]
     return "\n".join(lines)
 
 
@@ -341,11 +356,17 @@ def compare(args):
     rows = [evaluate(name, model, (X_train, X_test, y_train, y_test), kind, log)
             for name, model in make_models(n_components, args.max_iter, args.device,
                                            args.random_state).items()]
+    for r in rows:
+        if "failed" in r:
+            r["failed"] = _with_hint(r["failed"], args.scale == "none")
+    fitted = [r for r in rows if "failed" not in r]
+    if not fitted:  # nothing to compare: the first model's reason is the error
+        raise DataError(f"no model could train: {rows[0]['failed']}")
     print(format_table(rows, kind, units))
     if args.plot:
-        save_comparison_plot(rows, X_test, y_test, args.plot, names)
+        save_comparison_plot(fitted, X_test, y_test, args.plot, names)
         log(f"saved {args.plot}")
-    return 0
+    return 1 if len(fitted) < len(rows) else 0
 
 
 def save_comparison_plot(rows, X_test, y_test, path, feature_names=None):
@@ -395,7 +416,9 @@ def build_parser():
                     "StackedAutoEncoder at the same n_components and print held-out "
                     "reconstruction error, fit time and, with labels, the accuracy of a "
                     "logistic regression (class labels) or the R^2 of a ridge regression "
-                    "(a continuous target) on each one's codes.")
+                    "(a continuous target) on each one's codes. A model that cannot train "
+                    "on the data is a 'failed' row with its reason, and the exit status "
+                    "is then 1 (0: every model trained; 2: an error).")
     p.add_argument("data", nargs="?", default=None,
                    help="a .csv (with a header row), .npy or .npz file of numeric features "
                         "(default: scikit-learn's bundled digits)")
@@ -432,13 +455,34 @@ def main(argv=None):
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code
+    hint = getattr(args, "scale", None) == "none"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.showwarning = _warning_printer(hint)
             return args.func(args)
     except (DataError, ValueError, FloatingPointError) as exc:
-        print(f"skae: error: {exc}", file=sys.stderr)
+        print(f"skae: error: {_with_hint(str(exc), hint)}", file=sys.stderr)
         return 2
+
+
+def _with_hint(text, hint):
+    """``text``, saying how the command does what it advises, where it advises scaling."""
+    return text + " (here: --scale standard)" if hint and "StandardScaler" in text else text
+
+
+def _warning_printer(hint):
+    """``warnings.showwarning`` for the command: each message once, as one ``skae:
+    warning:`` line (the models fitted in turn would repeat it)."""
+    seen = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = _with_hint(str(message), hint)
+        if text not in seen:
+            seen.add(text)
+            print(f"skae: warning: {text}", file=sys.stderr)
+
+    return show
 
 
 if __name__ == "__main__":

@@ -298,3 +298,37 @@ def test_a_first_row_of_numbers_is_named_as_likely_data(tmp_path, capsys):
     repeated = tmp_path / "repeated.csv"
     repeated.write_text("1,1,2\n3,4,5\n6,7,8\n")
     _one_error_line(capsys, ["compare", str(repeated), *noisy], "needs a header row")
+
+
+def test_a_model_that_cannot_train_is_a_failed_row_and_the_rest_compare(tmp_path, capsys):
+    # a column near 1e8: masking noise (0) is far off it, so the denoiser cannot start;
+    # float32 resolves it coarsely, which every network's fit warns of
+    X = np.random.default_rng(0).normal(size=(120, 5))
+    X[:, 0] += 1e8
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    assert main(["compare", str(path), "--max-iter", "3", "--n-components", "2",
+                 "--device", "cpu"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert any(line.startswith("DenoisingAutoEncoder") and "failed" in line for line in lines)
+    assert any(line.startswith("PCA ") for line in lines)
+    assert any(line.startswith("DenoisingAutoEncoder failed: Training cannot start")
+               and line.endswith("(here: --scale standard)") for line in lines)
+    warned = [line for line in captured.err.splitlines() if line.startswith("skae: warning:")]
+    assert len(warned) == 1 and "vary little for their size" in warned[0]  # once, not per model
+    assert "(here: --scale standard)" in warned[0]
+    # scaled, every model trains and nothing warns
+    assert main(["compare", str(path), "--max-iter", "3", "--n-components", "2",
+                 "--device", "cpu", "--scale", "standard"]) == 0
+    captured = capsys.readouterr()
+    assert "failed" not in captured.out and "skae: warning:" not in captured.err
+
+
+def test_no_model_that_can_train_is_one_error_line(capsys):
+    def fails(name, *args):
+        return {"model": name, "fitted": None, "fit_s": 0.0, "failed": "reason"}
+
+    with mock.patch("skae.cli.evaluate", side_effect=fails):
+        assert main(["compare", *FAST]) == 2
+    assert capsys.readouterr().err.strip() == "skae: error: no model could train: reason"
