@@ -356,12 +356,12 @@ def compare(args):
     rows = [evaluate(name, model, (X_train, X_test, y_train, y_test), kind, log)
             for name, model in make_models(n_components, args.max_iter, args.device,
                                            args.random_state).items()]
+    fitted = [r for r in rows if "failed" not in r]
+    if not fitted:  # nothing to compare: the first model's reason is the error (main hints)
+        raise DataError(f"no model could train: {rows[0]['failed']}")
     for r in rows:
         if "failed" in r:
             r["failed"] = _with_hint(r["failed"], args.scale == "none")
-    fitted = [r for r in rows if "failed" not in r]
-    if not fitted:  # nothing to compare: the first model's reason is the error
-        raise DataError(f"no model could train: {rows[0]['failed']}")
     print(format_table(rows, kind, units))
     if args.plot:
         save_comparison_plot(fitted, X_test, y_test, args.plot, names)

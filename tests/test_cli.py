@@ -332,3 +332,15 @@ def test_no_model_that_can_train_is_one_error_line(capsys):
     with mock.patch("skae.cli.evaluate", side_effect=fails):
         assert main(["compare", *FAST]) == 2
     assert capsys.readouterr().err.strip() == "skae: error: no model could train: reason"
+
+
+def test_the_scaling_hint_is_given_once_when_no_model_could_train(capsys):
+    def fails(name, *args):
+        return {"model": name, "fitted": None, "fit_s": 0.0,
+                "failed": "centre X first (StandardScaler)"}
+
+    with mock.patch("skae.cli.evaluate", side_effect=fails):
+        assert main(["compare", *FAST]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("(StandardScaler) (here: --scale standard)")
+    assert err.count("--scale standard") == 1
